@@ -1,0 +1,67 @@
+"""tokenclient: a typed client for OpenAI-compatible model aggregators.
+
+```python
+from tokenclient import TokenClient
+
+with TokenClient() as client:  # TOKENCLIENT_API_KEY, TOKENCLIENT_BASE_URL
+    reply = client.chat.completions.create(
+        model="qwen3-8b", messages=[{"role": "user", "content": "Hello!"}]
+    )
+```
+"""
+
+from ._client import AsyncTokenClient, TokenClient
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APIStreamError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InsufficientBalanceError,
+    InternalServerError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServiceUnavailableError,
+    TokenClientError,
+    UnprocessableEntityError,
+    VideoTaskError,
+    VideoTaskFailedError,
+    VideoTaskTimeoutError,
+)
+from ._types import NOT_GIVEN, NotGiven
+from ._version import __version__
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AsyncTokenClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InsufficientBalanceError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "TokenClient",
+    "TokenClientError",
+    "UnprocessableEntityError",
+    "VideoTaskError",
+    "VideoTaskFailedError",
+    "VideoTaskTimeoutError",
+    "__version__",
+]

@@ -1,0 +1,260 @@
+"""``TokenClient`` and ``AsyncTokenClient``: options, the owned httpx client, resources, close.
+
+The twins differ only in the httpx client kind, the requester and ``close``/``aclose``.
+Resources are created on first use, so a program that only chats never imports the image or
+video models.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
+
+import httpx
+import pydantic
+from typing_extensions import Self, override
+
+from ._config import DEFAULT_MAX_RETRIES, ClientConfig, resolve_config
+from ._core.request import RequestOptions, build_request
+from ._core.response import parse_model
+from ._transport import AsyncRequester, Requester
+from ._types import NOT_GIVEN, NotGiven, Timeout
+
+if TYPE_CHECKING:
+    from .resources.models import AsyncModels, Models
+
+__all__ = ["AsyncTokenClient", "TokenClient"]
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+# httpx keeps only 20 idle connections by default; a batch job at concurrency 50 would then
+# reconnect constantly. Keep as many idle as may be open.
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+
+
+def _describe(client: TokenClient | AsyncTokenClient) -> str:
+    config = client._config
+    provider = f", provider={config.provider!r}" if config.provider else ""
+    return (
+        f"{type(client).__name__}(base_url={config.base_url!r}{provider}, "
+        f"max_retries={config.retry.max_retries})"
+    )
+
+
+def _config_for(
+    *,
+    api_key: str | None,
+    base_url: str | httpx.URL | None,
+    provider: str | None,
+    timeout: Timeout | NotGiven,
+    max_retries: int,
+    default_headers: Mapping[str, str] | None,
+    stream_idle_timeout: float | None,
+    http_client: httpx.Client | httpx.AsyncClient | None,
+    expected: type[httpx.Client | httpx.AsyncClient],
+) -> ClientConfig:
+    if http_client is not None and not isinstance(http_client, expected):
+        raise TypeError(
+            f"http_client: expected an {expected.__module__}.{expected.__name__}, "
+            f"got {type(http_client).__name__}"
+        )
+    return resolve_config(
+        api_key=api_key,
+        base_url=base_url,
+        provider=provider,
+        timeout=timeout,
+        max_retries=max_retries,
+        default_headers=default_headers,
+        stream_idle_timeout=stream_idle_timeout,
+        base_headers=http_client.headers if http_client is not None else None,
+        environ=os.environ,
+    )
+
+
+class TokenClient:
+    """A synchronous client for an OpenAI-compatible aggregator.
+
+    Args:
+        api_key: The key sent as ``Authorization: Bearer ...``; else ``TOKENCLIENT_API_KEY``.
+        base_url: The API root, e.g. ``https://tokenoff.com/api/v1``; else
+            ``TOKENCLIENT_BASE_URL``, else the provider preset's URL.
+        provider: A preset name (``tokenlake``, ``tokenhub``, ``tokenhub-us``, ``supertoken``,
+            ``tokenoff``); else ``TOKENCLIENT_PROVIDER``.
+        timeout: Seconds, or an ``httpx.Timeout``; default 5 s to connect, 600 s otherwise.
+        max_retries: Retries after the first attempt (default 2); 0 disables retrying.
+        default_headers: Headers sent with every request.
+        http_client: Your own ``httpx.Client`` (proxies, mTLS, transports); used as given and
+            not closed by ``close()``.
+        stream_idle_timeout: Longest wait, in seconds, between two data events of a stream;
+            keep-alive comments do not count as data. ``None`` (default) for no limit beyond
+            the read timeout.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        provider: str | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> None:
+        self._config = _config_for(
+            api_key=api_key,
+            base_url=base_url,
+            provider=provider,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+            http_client=http_client,
+            expected=httpx.Client,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
+        self._requester = Requester(self._http)
+
+    @cached_property
+    def models(self) -> Models:
+        """``GET /models``."""
+        from .resources.models import Models
+
+        return Models(self)
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is joined to."""
+        return self._config.base_url
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[ModelT],
+        body: Mapping[str, object] | None = None,
+        options: RequestOptions,
+        replay_safe: bool = True,
+    ) -> ModelT:
+        request = build_request(self._config, method, path, body=body, options=options)
+        response = self._requester.send(request, self._config.retry, replay_safe=replay_safe)
+        return parse_model(cast_to, response)
+
+    def close(self) -> None:
+        """Close the connection pool (only when tokenclient created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @override
+    def __repr__(self) -> str:
+        return _describe(self)
+
+
+class AsyncTokenClient:
+    """An asynchronous client for an OpenAI-compatible aggregator (asyncio or trio).
+
+    Args:
+        api_key: The key sent as ``Authorization: Bearer ...``; else ``TOKENCLIENT_API_KEY``.
+        base_url: The API root, e.g. ``https://tokenoff.com/api/v1``; else
+            ``TOKENCLIENT_BASE_URL``, else the provider preset's URL.
+        provider: A preset name (``tokenlake``, ``tokenhub``, ``tokenhub-us``, ``supertoken``,
+            ``tokenoff``); else ``TOKENCLIENT_PROVIDER``.
+        timeout: Seconds, or an ``httpx.Timeout``; default 5 s to connect, 600 s otherwise.
+        max_retries: Retries after the first attempt (default 2); 0 disables retrying.
+        default_headers: Headers sent with every request.
+        http_client: Your own ``httpx.AsyncClient`` (proxies, mTLS, transports); used as given
+            and not closed by ``close()``.
+        stream_idle_timeout: Longest wait, in seconds, between two data events of a stream;
+            keep-alive comments do not count as data. ``None`` (default) for no limit beyond
+            the read timeout.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        provider: str | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        stream_idle_timeout: float | None = None,
+    ) -> None:
+        self._config = _config_for(
+            api_key=api_key,
+            base_url=base_url,
+            provider=provider,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+            http_client=http_client,
+            expected=httpx.AsyncClient,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
+        self._requester = AsyncRequester(self._http)
+
+    @cached_property
+    def models(self) -> AsyncModels:
+        """``GET /models``."""
+        from .resources.models import AsyncModels
+
+        return AsyncModels(self)
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is joined to."""
+        return self._config.base_url
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[ModelT],
+        body: Mapping[str, object] | None = None,
+        options: RequestOptions,
+        replay_safe: bool = True,
+    ) -> ModelT:
+        request = build_request(self._config, method, path, body=body, options=options)
+        response = await self._requester.send(request, self._config.retry, replay_safe=replay_safe)
+        return parse_model(cast_to, response)
+
+    async def close(self) -> None:
+        """Close the connection pool (only when tokenclient created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @override
+    def __repr__(self) -> str:
+        return _describe(self)

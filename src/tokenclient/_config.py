@@ -1,0 +1,178 @@
+"""Defaults, environment variables and provider presets, resolved into one ``ClientConfig``.
+
+Pure: the environment is passed in, nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from ._core.retry import RetryPolicy
+from ._exceptions import InvalidRequestError, TokenClientError
+from ._types import NOT_GIVEN, NotGiven, Timeout
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "ENV_API_KEY",
+    "ENV_BASE_URL",
+    "ENV_PROVIDER",
+    "PROVIDERS",
+    "USER_AGENT",
+    "ClientConfig",
+    "ProviderPreset",
+    "merge_headers",
+    "resolve_config",
+]
+
+ENV_API_KEY = "TOKENCLIENT_API_KEY"
+ENV_BASE_URL = "TOKENCLIENT_BASE_URL"
+ENV_PROVIDER = "TOKENCLIENT_PROVIDER"
+
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+"""Connect within 5 s; 600 s for everything else (long generations are slow to answer)."""
+DEFAULT_MAX_RETRIES = 2
+
+USER_AGENT = f"tokenclient/{__version__} python/{platform.python_version()}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPreset:
+    """What tokenclient knows about one provider. Plain data: add one to support a provider."""
+
+    name: str
+    base_url: str
+
+
+PROVIDERS: Mapping[str, ProviderPreset] = {
+    p.name: p
+    for p in (
+        ProviderPreset("tokenlake", "https://api.tokenlake.ai/v1"),
+        ProviderPreset("tokenhub", "https://tokenhub.store/api/v1"),
+        ProviderPreset("tokenhub-us", "https://us-api.tokenhub.com/v1"),
+        ProviderPreset("supertoken", "https://api.supertoken.cc/v1"),
+        ProviderPreset("tokenoff", "https://tokenoff.com/api/v1"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything a request needs from its client, resolved once at construction."""
+
+    base_url: str
+    """Absolute, without a trailing slash; paths are appended to it."""
+    timeout: httpx.Timeout
+    retry: RetryPolicy
+    headers: Mapping[str, str] = field(repr=False)
+    """Headers of every request, ``Authorization`` included (hence not in ``repr``)."""
+    provider: str | None = None
+    stream_idle_timeout: float | None = None
+
+
+_BAD_NAME = frozenset("\r\n\0: \t")
+_BAD_VALUE = frozenset("\r\n\0")
+
+
+def _check_header(name: str, value: str) -> None:
+    # h11 would refuse these at send time, as a transport error that looks retryable; refusing
+    # them here names the header and never echoes its value (it may be the key).
+    if not name or _BAD_NAME.intersection(name) or _BAD_VALUE.intersection(value):
+        raise InvalidRequestError(
+            f"header {name!r}: names must be non-empty tokens and values must not contain "
+            "CR, LF or NUL"
+        )
+
+
+def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Merge header mappings left to right, case-insensitively (keys come out lower-case)."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            _check_header(name, value)
+            merged[name.lower()] = value
+    return merged
+
+
+def _resolve_base_url(
+    base_url: str | httpx.URL | None, provider: str | None, environ: Mapping[str, str]
+) -> str:
+    raw: str | httpx.URL | None = base_url or environ.get(ENV_BASE_URL) or None
+    if raw is None and provider is not None:
+        raw = PROVIDERS[provider].base_url
+    if raw is None:
+        raise TokenClientError(
+            f"No base URL: pass base_url=..., set {ENV_BASE_URL}, or name a provider "
+            f"(provider=... or {ENV_PROVIDER}; known: {', '.join(PROVIDERS)})."
+        )
+    url = httpx.URL(str(raw))
+    if url.scheme not in {"http", "https"} or not url.host:
+        raise InvalidRequestError(f"base_url: expected an absolute http(s) URL, got {str(raw)!r}")
+    if url.query or url.fragment:
+        raise InvalidRequestError("base_url: must not carry a query string or a fragment")
+    return str(url).rstrip("/")
+
+
+def _resolve_provider(provider: str | None, environ: Mapping[str, str]) -> str | None:
+    name = provider if provider is not None else environ.get(ENV_PROVIDER) or None
+    if name is not None and name not in PROVIDERS:
+        raise InvalidRequestError(
+            f"provider: unknown provider {name!r}; known providers: {', '.join(PROVIDERS)}"
+        )
+    return name
+
+
+def _resolve_timeout(timeout: Timeout | NotGiven, fallback: httpx.Timeout) -> httpx.Timeout:
+    if isinstance(timeout, NotGiven):
+        return fallback
+    resolved = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    for phase, value in resolved.as_dict().items():
+        if value is None or value <= 0:
+            raise InvalidRequestError(
+                f"timeout: every phase must be a positive number of seconds ({phase}={value!r})"
+            )
+    return resolved
+
+
+def resolve_config(
+    *,
+    api_key: str | None,
+    base_url: str | httpx.URL | None,
+    provider: str | None,
+    timeout: Timeout | NotGiven = NOT_GIVEN,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    default_headers: Mapping[str, str] | None = None,
+    stream_idle_timeout: float | None = None,
+    base_headers: Mapping[str, str] | None = None,
+    fallback_timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    environ: Mapping[str, str],
+) -> ClientConfig:
+    """Combine arguments, environment and presets; raise early with a clear message."""
+    key = api_key if api_key is not None else environ.get(ENV_API_KEY)
+    if not key:
+        raise TokenClientError(
+            f"No API key: pass api_key=... or set the {ENV_API_KEY} environment variable."
+        )
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidRequestError(f"max_retries: expected an integer >= 0, got {max_retries!r}")
+    if stream_idle_timeout is not None and not stream_idle_timeout > 0:
+        raise InvalidRequestError("stream_idle_timeout: expected a positive number of seconds")
+    name = _resolve_provider(provider, environ)
+    headers = merge_headers(
+        base_headers or {},
+        {"user-agent": USER_AGENT, "accept": "application/json", "authorization": f"Bearer {key}"},
+        default_headers or {},
+    )
+    return ClientConfig(
+        base_url=_resolve_base_url(base_url, name, environ),
+        timeout=_resolve_timeout(timeout, fallback_timeout),
+        retry=RetryPolicy(max_retries=max_retries),
+        headers=headers,
+        provider=name,
+        stream_idle_timeout=stream_idle_timeout,
+    )

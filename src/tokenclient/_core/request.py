@@ -1,0 +1,84 @@
+"""Build the ``httpx.Request`` for one call: URL join, headers, JSON body, per-call options."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+
+from .._config import ClientConfig, merge_headers
+from .._exceptions import InvalidRequestError
+from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+
+__all__ = ["RequestOptions", "build_request", "encode_json", "path_segment"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOptions:
+    """The per-call options every endpoint method accepts."""
+
+    extra_headers: Headers | None = None
+    extra_query: Query | None = None
+    extra_body: Body | None = None
+    timeout: Timeout | NotGiven = NOT_GIVEN
+
+
+def path_segment(value: str, name: str) -> str:
+    """Percent-encode ``value`` as exactly one path segment (``a/../b`` cannot escape)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidRequestError(f"{name}: expected a non-empty string, got {value!r}")
+    encoded = quote(value, safe="")
+    # URL normalisation would resolve "." and ".." segments; encode them so they stay literal.
+    if encoded in {".", ".."}:
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def encode_json(body: Mapping[str, object]) -> bytes:
+    """Compact UTF-8 JSON; NaN, infinities and unserialisable values are refused up front."""
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestError(f"request body: {exc}") from exc
+
+
+def _timeout(config: ClientConfig, timeout: Timeout | NotGiven) -> httpx.Timeout:
+    if isinstance(timeout, NotGiven):
+        return config.timeout
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(timeout)
+
+
+def build_request(
+    config: ClientConfig,
+    method: str,
+    path: str,
+    *,
+    body: Mapping[str, object] | None = None,
+    options: RequestOptions = RequestOptions(),
+) -> httpx.Request:
+    """The request for ``method path``; ``path`` is joined under the base URL's own path."""
+    headers = (
+        merge_headers(config.headers, options.extra_headers)
+        if options.extra_headers
+        else dict(config.headers)
+    )
+    content: bytes | None = None
+    if body is not None or options.extra_body:
+        merged = {**(body or {}), **(options.extra_body or {})}
+        content = encode_json(merged)
+        headers["content-type"] = "application/json"
+    return httpx.Request(
+        method,
+        config.base_url + path,
+        params=options.extra_query or None,
+        headers=headers,
+        content=content,
+        # The transport reads the timeout from here; a Request built outside client.build_request
+        # would otherwise have none at all.
+        extensions={"timeout": _timeout(config, options.timeout).as_dict()},
+    )

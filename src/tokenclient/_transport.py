@@ -1,0 +1,166 @@
+"""The send-with-retry loops. All decisions come from ``_core``; these only do the I/O.
+
+``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await`` and
+``time.sleep``/``anyio.sleep``. Only ``httpx.TransportError`` is caught, so cancellation,
+``KeyboardInterrupt`` and bugs pass through untouched (after the response is closed).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+import httpx
+
+from ._core import retry
+from ._core.response import make_status_error
+from ._exceptions import APIConnectionError, APITimeoutError
+
+__all__ = ["AsyncRequester", "Requester", "connection_error"]
+
+log = logging.getLogger("tokenclient")
+
+
+def connection_error(error: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+    """The typed error for a transport failure (chain the httpx error as its cause)."""
+    kind = type(error).__name__
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out ({kind}).", request=request)
+    return APIConnectionError(f"Connection error ({kind}: {error}).", request=request)
+
+
+def _log_attempt(request: httpx.Request, attempt: int) -> None:
+    log.debug("%s %s attempt=%d", request.method, request.url.path, attempt + 1)
+
+
+def _log_decision(request: httpx.Request, attempt: int, decision: retry.Decision) -> None:
+    verb = f"retrying in {decision.delay:.2f}s" if decision.retry else "giving up"
+    log.debug(
+        "%s %s attempt=%d failed (%s); %s",
+        request.method,
+        request.url.path,
+        attempt + 1,
+        decision.reason,
+        verb,
+    )
+
+
+class Requester:
+    """Sends one request, retrying as ``policy`` allows; returns a success response."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.http = http
+        self.sleep = sleep
+        self.random = random
+        self.clock = clock
+
+    def send(
+        self,
+        request: httpx.Request,
+        policy: retry.RetryPolicy,
+        *,
+        stream: bool = False,
+        replay_safe: bool = True,
+    ) -> httpx.Response:
+        """Send; the body is read unless ``stream`` (then the caller must close the response)."""
+        attempt = 0
+        while True:
+            _log_attempt(request, attempt)
+            try:
+                response = self.http.send(request, stream=True)
+                try:
+                    if not stream or not response.is_success:
+                        response.read()
+                except BaseException:
+                    response.close()
+                    raise
+            except httpx.TransportError as exc:
+                decision = retry.after_error(
+                    policy, attempt, exc, replay_safe=replay_safe, random=self.random()
+                )
+                _log_decision(request, attempt, decision)
+                if not decision.retry:
+                    raise connection_error(exc, request) from exc
+            else:
+                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                if response.is_success:
+                    return response
+                now = self.clock()
+                decision = retry.after_status(
+                    policy, attempt, response.status_code, response.headers,
+                    now=now, random=self.random(),
+                )  # fmt: skip
+                _log_decision(request, attempt, decision)
+                if not decision.retry:
+                    raise make_status_error(response, now=now)
+            self.sleep(decision.delay)
+            attempt += 1
+
+
+class AsyncRequester:
+    """Sends one request, retrying as ``policy`` allows; returns a success response."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        random: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.http = http
+        self.sleep = sleep
+        self.random = random
+        self.clock = clock
+
+    async def send(
+        self,
+        request: httpx.Request,
+        policy: retry.RetryPolicy,
+        *,
+        stream: bool = False,
+        replay_safe: bool = True,
+    ) -> httpx.Response:
+        """Send; the body is read unless ``stream`` (then the caller must close the response)."""
+        attempt = 0
+        while True:
+            _log_attempt(request, attempt)
+            try:
+                response = await self.http.send(request, stream=True)
+                try:
+                    if not stream or not response.is_success:
+                        await response.aread()
+                except BaseException:
+                    await response.aclose()
+                    raise
+            except httpx.TransportError as exc:
+                decision = retry.after_error(
+                    policy, attempt, exc, replay_safe=replay_safe, random=self.random()
+                )
+                _log_decision(request, attempt, decision)
+                if not decision.retry:
+                    raise connection_error(exc, request) from exc
+            else:
+                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                if response.is_success:
+                    return response
+                now = self.clock()
+                decision = retry.after_status(
+                    policy, attempt, response.status_code, response.headers,
+                    now=now, random=self.random(),
+                )  # fmt: skip
+                _log_decision(request, attempt, decision)
+                if not decision.retry:
+                    raise make_status_error(response, now=now)
+            await self.sleep(decision.delay)
+            attempt += 1
