@@ -24,7 +24,10 @@ from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
 if TYPE_CHECKING:
+    from .resources.chat import AsyncChat, Chat
+    from .resources.images import AsyncImages, Images
     from .resources.models import AsyncModels, Models
+    from .resources.videos import AsyncVideos, Videos
 
 __all__ = ["AsyncTokenClient", "TokenClient"]
 
@@ -121,11 +124,32 @@ class TokenClient:
         self._requester = Requester(self._http)
 
     @cached_property
+    def chat(self) -> Chat:
+        """``client.chat.completions``: chat completions, plain and streamed."""
+        from .resources.chat import Chat
+
+        return Chat(self)
+
+    @cached_property
     def models(self) -> Models:
         """``GET /models``."""
         from .resources.models import Models
 
         return Models(self)
+
+    @cached_property
+    def images(self) -> Images:
+        """``POST /images/generations``."""
+        from .resources.images import Images
+
+        return Images(self)
+
+    @cached_property
+    def videos(self) -> Videos:
+        """Video generation tasks: create, retrieve, wait."""
+        from .resources.videos import Videos
+
+        return Videos(self)
 
     @property
     def base_url(self) -> str:
@@ -214,11 +238,32 @@ class AsyncTokenClient:
         self._requester = AsyncRequester(self._http)
 
     @cached_property
+    def chat(self) -> AsyncChat:
+        """``client.chat.completions``: chat completions, plain and streamed."""
+        from .resources.chat import AsyncChat
+
+        return AsyncChat(self)
+
+    @cached_property
     def models(self) -> AsyncModels:
         """``GET /models``."""
         from .resources.models import AsyncModels
 
         return AsyncModels(self)
+
+    @cached_property
+    def images(self) -> AsyncImages:
+        """``POST /images/generations``."""
+        from .resources.images import AsyncImages
+
+        return AsyncImages(self)
+
+    @cached_property
+    def videos(self) -> AsyncVideos:
+        """Video generation tasks: create, retrieve, wait."""
+        from .resources.videos import AsyncVideos
+
+        return AsyncVideos(self)
 
     @property
     def base_url(self) -> str:
