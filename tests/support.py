@@ -1,0 +1,81 @@
+"""Helpers that let one test body drive the sync and the async client."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal, TypeVar, cast
+
+import httpx
+
+from tokenclient import NOT_GIVEN, AsyncTokenClient, NotGiven, TokenClient
+from tokenclient._types import Timeout
+
+T = TypeVar("T")
+Kind = Literal["sync", "async"]
+Handler = Callable[[httpx.Request], httpx.Response]
+AnyClient = TokenClient | AsyncTokenClient
+
+BASE_URL = "https://api.example.test/api/v1"
+KEY = "sk-test-0123456789abcdef"
+
+
+async def resolve(value: T | Awaitable[T]) -> T:
+    """Await ``value`` when the async client returned a coroutine; pass it through otherwise."""
+    if inspect.isawaitable(value):
+        return await cast("Awaitable[T]", value)
+    return value
+
+
+def make_client(
+    kind: Kind,
+    handler: Handler,
+    *,
+    delays: list[float] | None = None,
+    max_retries: int = 2,
+    base_url: str = BASE_URL,
+    default_headers: Mapping[str, str] | None = None,
+    timeout: Timeout | NotGiven = NOT_GIVEN,
+    stream_idle_timeout: float | None = None,
+) -> AnyClient:
+    """A client of ``kind`` answering through ``handler``; retry sleeps are recorded, not slept."""
+    recorded = delays if delays is not None else []
+    transport = httpx.MockTransport(handler)
+    client: AnyClient
+    if kind == "sync":
+        client = TokenClient(
+            api_key=KEY,
+            base_url=base_url,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
+            http_client=httpx.Client(transport=transport),
+        )
+        client._requester.sleep = recorded.append
+    else:
+        client = AsyncTokenClient(
+            api_key=KEY,
+            base_url=base_url,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
+            http_client=httpx.AsyncClient(transport=transport),
+        )
+
+        async def record(seconds: float) -> None:
+            recorded.append(seconds)
+
+        client._requester.sleep = record
+    client._requester.random = lambda: 0.0  # no jitter: delays are exact
+    return client
+
+
+async def close(client: AnyClient) -> None:
+    """Close either kind of client, and the http client the test gave it."""
+    await resolve(client.close())
+    if isinstance(client._http, httpx.AsyncClient):
+        await client._http.aclose()
+    else:
+        client._http.close()
