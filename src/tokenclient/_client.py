@@ -18,8 +18,9 @@ import pydantic
 from typing_extensions import Self, override
 
 from ._config import DEFAULT_MAX_RETRIES, ClientConfig, resolve_config
-from ._core.request import RequestOptions, build_request
+from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
+from ._streaming import AsyncStream, Stream
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
@@ -170,6 +171,19 @@ class TokenClient:
         response = self._requester.send(request, self._config.retry, replay_safe=replay_safe)
         return parse_model(cast_to, response)
 
+    def _stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: type[ModelT],
+        body: Mapping[str, object] | None = None,
+        options: RequestOptions,
+    ) -> Stream[ModelT]:
+        request = stream_request(self._config, method, path, body=body, options=options)
+        response = self._requester.send(request, self._config.retry, stream=True)
+        return Stream(response, model=model, idle_timeout=self._config.stream_idle_timeout)
+
     def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""
         if self._owns_http:
@@ -283,6 +297,19 @@ class AsyncTokenClient:
         request = build_request(self._config, method, path, body=body, options=options)
         response = await self._requester.send(request, self._config.retry, replay_safe=replay_safe)
         return parse_model(cast_to, response)
+
+    async def _stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        model: type[ModelT],
+        body: Mapping[str, object] | None = None,
+        options: RequestOptions,
+    ) -> AsyncStream[ModelT]:
+        request = stream_request(self._config, method, path, body=body, options=options)
+        response = await self._requester.send(request, self._config.retry, stream=True)
+        return AsyncStream(response, model=model, idle_timeout=self._config.stream_idle_timeout)
 
     async def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""

@@ -13,7 +13,7 @@ from .._config import ClientConfig, merge_headers
 from .._exceptions import InvalidRequestError
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 
-__all__ = ["RequestOptions", "build_request", "encode_json", "path_segment"]
+__all__ = ["RequestOptions", "build_request", "encode_json", "path_segment", "stream_request"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +82,28 @@ def build_request(
         # would otherwise have none at all.
         extensions={"timeout": _timeout(config, options.timeout).as_dict()},
     )
+
+
+def stream_request(
+    config: ClientConfig,
+    method: str,
+    path: str,
+    *,
+    body: Mapping[str, object] | None = None,
+    options: RequestOptions = RequestOptions(),
+) -> httpx.Request:
+    """Like ``build_request``, for an SSE response.
+
+    With ``stream_idle_timeout`` set, no single read may wait longer than it, so a server
+    that goes completely silent is caught by the transport; one that only sends keep-alive
+    comments is caught by the chunk parser's clock.
+    """
+    request = build_request(config, method, path, body=body, options=options)
+    request.headers["accept"] = "text/event-stream"
+    idle = config.stream_idle_timeout
+    if idle is not None:
+        timeout = dict(request.extensions["timeout"])
+        read = timeout.get("read")
+        timeout["read"] = idle if read is None else min(read, idle)
+        request.extensions["timeout"] = timeout
+    return request

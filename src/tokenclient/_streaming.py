@@ -1,0 +1,214 @@
+"""``Stream`` and ``AsyncStream``: iterate the chunks of an SSE response.
+
+Twins: they differ only by ``async``/``await``, ``iter_bytes``/``aiter_bytes`` and the shielded
+close of the async one. The connection is released when the stream is exhausted, on any error,
+on ``close()``, on leaving ``with``/``async with`` and on cancellation. A started stream is never
+retried.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
+
+import anyio
+import httpx
+import pydantic
+from typing_extensions import Self
+
+from ._core.accumulate import ChatCompletionAccumulator
+from ._core.chunks import ChunkParser
+from ._transport import connection_error
+
+if TYPE_CHECKING:
+    from .types.chat import ChatCompletion, ChatCompletionChunk
+
+__all__ = ["AsyncStream", "Stream"]
+
+ChunkT = TypeVar("ChunkT", bound=pydantic.BaseModel)
+
+_DRAIN_LIMIT = 64 * 1024
+"""After ``[DONE]``, read at most this much more so the connection can go back to the pool."""
+
+
+class Stream(Generic[ChunkT]):
+    """The chunks of a streamed response: an iterator and a context manager.
+
+    ``response`` gives the headers (``stream.response.headers["x-request-id"]``).
+    """
+
+    response: httpx.Response
+    """The HTTP response the chunks are read from."""
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        model: type[ChunkT],
+        idle_timeout: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.response = response
+        self._clock = clock
+        self._parser = ChunkParser(model, response, idle_timeout=idle_timeout, now=clock())
+        self._bytes = response.iter_bytes()
+        self._ready: deque[ChunkT] = deque()
+        self._accumulator = ChatCompletionAccumulator()
+        self._finished = False
+
+    def __iter__(self) -> Iterator[ChunkT]:
+        return self
+
+    def __next__(self) -> ChunkT:
+        while not self._ready:
+            if self._finished:
+                raise StopIteration
+            self._read()
+        chunk = self._ready.popleft()
+        self._accumulator.add(cast("ChatCompletionChunk", chunk))
+        return chunk
+
+    def _read(self) -> None:
+        try:
+            piece = next(self._bytes, None)
+            if piece is None:
+                chunks = self._parser.end()
+                self._finished = True
+                self.close()
+            else:
+                chunks = self._parser.feed(piece, self._clock())
+                if self._parser.done:
+                    self._finish()
+        except httpx.TransportError as exc:
+            self.close()
+            raise connection_error(exc, self.response.request) from exc
+        except BaseException:
+            self.close()
+            raise
+        self._ready.extend(chunks)
+
+    def _finish(self) -> None:
+        self._finished = True
+        drained = 0
+        for piece in self._bytes:  # normally just the end of the chunked body
+            drained += len(piece)
+            if drained > _DRAIN_LIMIT:
+                break
+        self.close()
+
+    def get_final_completion(self: Stream[ChatCompletionChunk]) -> ChatCompletion:
+        """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
+        for _ in self:
+            pass
+        return self._accumulator.result()
+
+    def close(self) -> None:
+        """Stop reading and release the connection; safe to call more than once."""
+        self._finished = True
+        self._ready.clear()
+        self.response.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncStream(Generic[ChunkT]):
+    """The chunks of a streamed response: an async iterator and an async context manager.
+
+    ``response`` gives the headers (``stream.response.headers["x-request-id"]``).
+    """
+
+    response: httpx.Response
+    """The HTTP response the chunks are read from."""
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        model: type[ChunkT],
+        idle_timeout: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.response = response
+        self._clock = clock
+        self._parser = ChunkParser(model, response, idle_timeout=idle_timeout, now=clock())
+        self._bytes = response.aiter_bytes()
+        self._ready: deque[ChunkT] = deque()
+        self._accumulator = ChatCompletionAccumulator()
+        self._finished = False
+
+    def __aiter__(self) -> AsyncIterator[ChunkT]:
+        return self
+
+    async def __anext__(self) -> ChunkT:
+        while not self._ready:
+            if self._finished:
+                raise StopAsyncIteration
+            await self._read()
+        chunk = self._ready.popleft()
+        self._accumulator.add(cast("ChatCompletionChunk", chunk))
+        return chunk
+
+    async def _read(self) -> None:
+        try:
+            piece = await anext(self._bytes, None)
+            if piece is None:
+                chunks = self._parser.end()
+                self._finished = True
+                await self.close()
+            else:
+                chunks = self._parser.feed(piece, self._clock())
+                if self._parser.done:
+                    await self._finish()
+        except httpx.TransportError as exc:
+            await self.close()
+            raise connection_error(exc, self.response.request) from exc
+        except BaseException:
+            await self.close()
+            raise
+        self._ready.extend(chunks)
+
+    async def _finish(self) -> None:
+        self._finished = True
+        drained = 0
+        async for piece in self._bytes:  # normally just the end of the chunked body
+            drained += len(piece)
+            if drained > _DRAIN_LIMIT:
+                break
+        await self.close()
+
+    async def get_final_completion(self: AsyncStream[ChatCompletionChunk]) -> ChatCompletion:
+        """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
+        async for _ in self:
+            pass
+        return self._accumulator.result()
+
+    async def close(self) -> None:
+        """Stop reading and release the connection; safe to call more than once."""
+        self._finished = True
+        self._ready.clear()
+        # Shielded: a cancelled task must still close its connection instead of leaking it.
+        with anyio.CancelScope(shield=True):
+            await self.response.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

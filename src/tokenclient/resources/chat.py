@@ -1,0 +1,130 @@
+"""``client.chat.completions``: chat completions, plain and streamed (sync and async twins).
+
+The keyword arguments are one TypedDict (``ChatCompletionCreateParams``) unpacked into each
+overload, so the three ``create`` overloads (``stream`` absent/False, True, bool) stay three
+lines each instead of three copies of twenty parameters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, overload
+
+from typing_extensions import Unpack
+
+from .._core.chat_request import build_chat_body
+from .._core.request import RequestOptions
+from .._streaming import AsyncStream, Stream
+from .._types import NOT_GIVEN
+from ..types.chat import ChatCompletion, ChatCompletionChunk
+from ..types.chat_create_params import ChatCompletionCreateParams
+
+if TYPE_CHECKING:
+    from .._client import AsyncTokenClient, TokenClient
+
+__all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
+
+_OPTION_KEYS = frozenset(("extra_headers", "extra_query", "extra_body", "timeout"))
+
+
+def _split(
+    params: ChatCompletionCreateParams, stream: bool | None
+) -> tuple[dict[str, object], RequestOptions]:
+    """Validate the arguments into a JSON body, and pull out the per-call options."""
+    options = RequestOptions(
+        extra_headers=params.get("extra_headers"),
+        extra_query=params.get("extra_query"),
+        extra_body=params.get("extra_body"),
+        timeout=params.get("timeout", NOT_GIVEN),
+    )
+    given: dict[str, object] = {k: v for k, v in params.items() if k not in _OPTION_KEYS}
+    if stream is not None:
+        given["stream"] = stream
+    return build_chat_body(given), options
+
+
+class Completions:
+    """``POST /chat/completions``."""
+
+    def __init__(self, client: TokenClient) -> None:
+        self._client = client
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] | None = None, **params: Unpack[ChatCompletionCreateParams]
+    ) -> ChatCompletion: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **params: Unpack[ChatCompletionCreateParams]
+    ) -> Stream[ChatCompletionChunk]: ...
+    @overload
+    def create(
+        self, *, stream: bool | None = None, **params: Unpack[ChatCompletionCreateParams]
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]: ...
+    def create(
+        self, *, stream: bool | None = None, **params: Unpack[ChatCompletionCreateParams]
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
+        """Create a chat completion; with ``stream=True``, a ``Stream`` of chunks.
+
+        Invalid arguments raise ``InvalidRequestError`` (a ``ValueError``) naming the field,
+        before anything is sent. See ``ChatCompletionCreateParams`` for every parameter.
+        """
+        body, options = _split(params, stream)
+        if stream:
+            return self._client._stream(
+                "POST", "/chat/completions", model=ChatCompletionChunk, body=body, options=options
+            )
+        return self._client._request(
+            "POST", "/chat/completions", cast_to=ChatCompletion, body=body, options=options
+        )
+
+
+class AsyncCompletions:
+    """``POST /chat/completions``."""
+
+    def __init__(self, client: AsyncTokenClient) -> None:
+        self._client = client
+
+    @overload
+    async def create(
+        self, *, stream: Literal[False] | None = None, **params: Unpack[ChatCompletionCreateParams]
+    ) -> ChatCompletion: ...
+    @overload
+    async def create(
+        self, *, stream: Literal[True], **params: Unpack[ChatCompletionCreateParams]
+    ) -> AsyncStream[ChatCompletionChunk]: ...
+    @overload
+    async def create(
+        self, *, stream: bool | None = None, **params: Unpack[ChatCompletionCreateParams]
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+    async def create(
+        self, *, stream: bool | None = None, **params: Unpack[ChatCompletionCreateParams]
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """Create a chat completion; with ``stream=True``, an ``AsyncStream`` of chunks.
+
+        Invalid arguments raise ``InvalidRequestError`` (a ``ValueError``) naming the field,
+        before anything is sent. See ``ChatCompletionCreateParams`` for every parameter.
+        """
+        body, options = _split(params, stream)
+        if stream:
+            return await self._client._stream(
+                "POST", "/chat/completions", model=ChatCompletionChunk, body=body, options=options
+            )
+        return await self._client._request(
+            "POST", "/chat/completions", cast_to=ChatCompletion, body=body, options=options
+        )
+
+
+class Chat:
+    """``client.chat``: holds ``completions``, as in the OpenAI SDK."""
+
+    def __init__(self, client: TokenClient) -> None:
+        self.completions = Completions(client)
+        """Chat completions."""
+
+
+class AsyncChat:
+    """``client.chat``: holds ``completions``, as in the OpenAI SDK."""
+
+    def __init__(self, client: AsyncTokenClient) -> None:
+        self.completions = AsyncCompletions(client)
+        """Chat completions."""

@@ -1,0 +1,84 @@
+"""The sync and async twins expose the same public names, signatures and docstrings.
+
+Hand-written twins drift; this test is what stops it. Names differ only where the language
+makes them (``__iter__``/``__aiter__``...), and text differs only by the words async/await.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+
+import pytest
+
+TWINS = [
+    ("tokenclient._client", "TokenClient", "AsyncTokenClient"),
+    ("tokenclient._transport", "Requester", "AsyncRequester"),
+    ("tokenclient._streaming", "Stream", "AsyncStream"),
+    ("tokenclient.resources.models", "Models", "AsyncModels"),
+    ("tokenclient.resources.chat", "Chat", "AsyncChat"),
+    ("tokenclient.resources.chat", "Completions", "AsyncCompletions"),
+    ("tokenclient.resources.images", "Images", "AsyncImages"),
+    ("tokenclient.resources.videos", "Videos", "AsyncVideos"),
+]
+
+DUNDER_TWINS = {
+    "__aiter__": "__iter__",
+    "__anext__": "__next__",
+    "__aenter__": "__enter__",
+    "__aexit__": "__exit__",
+}
+
+# Words that may differ between twins; everything else must match.
+_ASYNC_WORDS = re.compile(
+    r"\b(?:A|a)sync(?=[A-Z_])|\basync\s+|\bawait\s+|\ba(?=(?:iter|next|read|close|enter|exit)\b)"
+    r"|\ba?synchronous\b|\s*\(asyncio or trio\)|time\.sleep|anyio\.sleep|\bsync\b"
+)
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"Awaitable\[([^\[\]]*)\]", r"\1", text)
+    text = re.sub(r"<[^<>]*>", "<default>", text)  # reprs of default callables
+    text = _ASYNC_WORDS.sub("", text)
+    text = re.sub(r"\b[Aa]n\b", "a", text)
+    text = re.sub(r"\bA\b", "a", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def public_names(cls: type) -> set[str]:
+    names = {n for n in vars(cls) if not n.startswith("_") or n in DUNDER_TWINS.values()}
+    names |= {DUNDER_TWINS[n] for n in vars(cls) if n in DUNDER_TWINS}
+    return names
+
+
+@pytest.mark.parametrize(("module", "sync_name", "async_name"), TWINS)
+def test_twins_have_the_same_public_names(module: str, sync_name: str, async_name: str) -> None:
+    mod = importlib.import_module(module)
+    assert public_names(getattr(mod, sync_name)) == public_names(getattr(mod, async_name))
+
+
+@pytest.mark.parametrize(("module", "sync_name", "async_name"), TWINS)
+def test_twins_have_the_same_signatures_and_docstrings(
+    module: str, sync_name: str, async_name: str
+) -> None:
+    mod = importlib.import_module(module)
+    sync_cls, async_cls = getattr(mod, sync_name), getattr(mod, async_name)
+    assert normalise(inspect.getdoc(sync_cls) or "") == normalise(inspect.getdoc(async_cls) or "")
+    for name in sorted(public_names(sync_cls) | {"__init__"}):
+        async_attr = next((a for a, s in DUNDER_TWINS.items() if s == name), name)
+        sync_member = inspect.getattr_static(sync_cls, name, None)
+        async_member = inspect.getattr_static(async_cls, async_attr, None)
+        assert (sync_member is None) == (async_member is None), name
+        if sync_member is None:
+            continue
+        if isinstance(sync_member, (property, staticmethod, classmethod)) or callable(sync_member):
+            sync_fn = getattr(sync_member, "fget", None) or getattr(sync_member, "func", None) or sync_member
+            async_fn = getattr(async_member, "fget", None) or getattr(async_member, "func", None) or async_member
+            if callable(sync_fn) and callable(async_fn):
+                sync_sig = normalise(str(inspect.signature(sync_fn)))
+                async_sig = normalise(str(inspect.signature(async_fn)))
+                assert sync_sig == async_sig, f"{sync_name}.{name}"
+            assert normalise(inspect.getdoc(sync_fn) or "") == normalise(
+                inspect.getdoc(async_fn) or ""
+            ), f"{sync_name}.{name} docstring"
