@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Literal, TypeVar, cast
 
+import anyio
 import httpx
 
 from tokenclient import NOT_GIVEN, AsyncTokenClient, NotGiven, TokenClient
@@ -79,3 +81,74 @@ async def close(client: AnyClient) -> None:
         await client._http.aclose()
     else:
         client._http.close()
+
+
+class ScriptedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body for either client kind: ``pieces`` in order, then ``error`` if given.
+
+    With ``hang=True`` it blocks (async only) after the pieces, until cancelled.
+    """
+
+    def __init__(
+        self,
+        pieces: list[bytes],
+        *,
+        error: Exception | None = None,
+        hang: bool = False,
+        on_piece: Callable[[int], None] | None = None,
+    ) -> None:
+        self.pieces = pieces
+        self.error = error
+        self.hang = hang
+        self.on_piece = on_piece
+        self.sent = 0
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for piece in self.pieces:
+            if self.on_piece:
+                self.on_piece(self.sent)
+            self.sent += 1
+            yield piece
+        if self.error is not None:
+            raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self.pieces:
+            if self.on_piece:
+                self.on_piece(self.sent)
+            self.sent += 1
+            yield piece
+        if self.hang:
+            await anyio.sleep_forever()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def sse(*events: object, done: bool = True) -> list[bytes]:
+    """SSE pieces, one per event: dicts become ``data: <json>``, strings are sent verbatim."""
+    pieces = [(e if isinstance(e, str) else f"data: {json.dumps(e)}\n\n").encode() for e in events]
+    if done:
+        pieces.append(b"data: [DONE]\n\n")
+    return pieces
+
+
+def chunk(
+    content: str | None = None, *, finish: str | None = None, **extra: object
+) -> dict[str, object]:
+    """A ``chat.completion.chunk`` with one choice whose delta carries ``content``."""
+    delta: dict[str, object] = {} if content is None else {"content": content}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1714000000,
+        "model": "qwen3-8b",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        **extra,
+    }

@@ -34,6 +34,7 @@ from ._exceptions import (
     VideoTaskFailedError,
     VideoTaskTimeoutError,
 )
+from ._streaming import AsyncStream, Stream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -45,6 +46,7 @@ __all__ = [
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AsyncStream",
     "AsyncTokenClient",
     "AuthenticationError",
     "BadRequestError",
@@ -57,6 +59,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "Stream",
     "TokenClient",
     "TokenClientError",
     "UnprocessableEntityError",

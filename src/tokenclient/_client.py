@@ -8,6 +8,7 @@ video models.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
@@ -123,6 +124,7 @@ class TokenClient:
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
         self._requester = Requester(self._http)
+        self._clock = time.monotonic
 
     @cached_property
     def chat(self) -> Chat:
@@ -182,7 +184,9 @@ class TokenClient:
     ) -> Stream[ModelT]:
         request = stream_request(self._config, method, path, body=body, options=options)
         response = self._requester.send(request, self._config.retry, stream=True)
-        return Stream(response, model=model, idle_timeout=self._config.stream_idle_timeout)
+        return Stream(
+            response, model=model, idle_timeout=self._config.stream_idle_timeout, clock=self._clock
+        )
 
     def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""
@@ -250,6 +254,7 @@ class AsyncTokenClient:
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
         self._requester = AsyncRequester(self._http)
+        self._clock = time.monotonic
 
     @cached_property
     def chat(self) -> AsyncChat:
@@ -309,7 +314,9 @@ class AsyncTokenClient:
     ) -> AsyncStream[ModelT]:
         request = stream_request(self._config, method, path, body=body, options=options)
         response = await self._requester.send(request, self._config.retry, stream=True)
-        return AsyncStream(response, model=model, idle_timeout=self._config.stream_idle_timeout)
+        return AsyncStream(
+            response, model=model, idle_timeout=self._config.stream_idle_timeout, clock=self._clock
+        )
 
     async def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""
