@@ -39,6 +39,7 @@ def make_client(
     default_headers: Mapping[str, str] | None = None,
     timeout: Timeout | NotGiven = NOT_GIVEN,
     stream_idle_timeout: float | None = None,
+    provider: str | None = None,
 ) -> AnyClient:
     """A client of ``kind`` answering through ``handler``; retry sleeps are recorded, not slept."""
     recorded = delays if delays is not None else []
@@ -52,6 +53,7 @@ def make_client(
             default_headers=default_headers,
             timeout=timeout,
             stream_idle_timeout=stream_idle_timeout,
+            provider=provider,
             http_client=httpx.Client(transport=transport),
         )
         client._requester.sleep = recorded.append
@@ -63,6 +65,7 @@ def make_client(
             default_headers=default_headers,
             timeout=timeout,
             stream_idle_timeout=stream_idle_timeout,
+            provider=provider,
             http_client=httpx.AsyncClient(transport=transport),
         )
 

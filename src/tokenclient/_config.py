@@ -6,6 +6,7 @@ Pure: the environment is passed in, nothing here touches the network.
 from __future__ import annotations
 
 import platform
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ __all__ = [
     "ProviderPreset",
     "merge_headers",
     "resolve_config",
+    "resolve_limits",
 ]
 
 ENV_API_KEY = "TOKENCLIENT_API_KEY"
@@ -47,6 +49,13 @@ class ProviderPreset:
 
     name: str
     base_url: str
+    stream_only_models: str | None = None
+    """A regular expression (full match, any case) for models that refuse non-streaming
+    requests; ``create(stream=False)`` streams them and returns the folded completion."""
+    max_concurrency: int | None = None
+    """The documented limit on requests in flight, applied unless the caller overrides it."""
+    requests_per_minute: float | None = None
+    """The documented request rate limit, applied unless the caller overrides it."""
 
 
 PROVIDERS: Mapping[str, ProviderPreset] = {
@@ -55,7 +64,14 @@ PROVIDERS: Mapping[str, ProviderPreset] = {
         ProviderPreset("tokenlake", "https://api.tokenlake.ai/v1"),
         ProviderPreset("tokenhub", "https://tokenhub.store/api/v1"),
         ProviderPreset("tokenhub-us", "https://us-api.tokenhub.com/v1"),
-        ProviderPreset("supertoken", "https://api.supertoken.cc/v1"),
+        # Seed 003: GPT models are stream-only; 60 requests/min, 10 concurrent.
+        ProviderPreset(
+            "supertoken",
+            "https://api.supertoken.cc/v1",
+            stream_only_models=r"gpt-.*",
+            max_concurrency=10,
+            requests_per_minute=60,
+        ),
         ProviderPreset("tokenoff", "https://tokenoff.com/api/v1"),
     )
 }
@@ -73,6 +89,16 @@ class ClientConfig:
     """Headers of every request, ``Authorization`` included (hence not in ``repr``)."""
     provider: str | None = None
     stream_idle_timeout: float | None = None
+    stream_only: re.Pattern[str] | None = None
+    """Models this provider serves only as streams (from the preset)."""
+
+    def must_stream(self, model: object) -> bool:
+        """Whether ``model`` must be requested as a stream on this provider."""
+        return (
+            self.stream_only is not None
+            and isinstance(model, str)
+            and self.stream_only.fullmatch(model) is not None
+        )
 
 
 _BAD_NAME = frozenset("\r\n\0: \t")
@@ -168,6 +194,8 @@ def resolve_config(
         {"user-agent": USER_AGENT, "accept": "application/json", "authorization": f"Bearer {key}"},
         default_headers or {},
     )
+    preset = PROVIDERS[name] if name is not None else None
+    pattern = preset.stream_only_models if preset is not None else None
     return ClientConfig(
         base_url=_resolve_base_url(base_url, name, environ),
         timeout=_resolve_timeout(timeout, fallback_timeout),
@@ -175,4 +203,19 @@ def resolve_config(
         headers=headers,
         provider=name,
         stream_idle_timeout=stream_idle_timeout,
+        stream_only=re.compile(pattern, re.IGNORECASE) if pattern else None,
     )
+
+
+def resolve_limits(
+    provider: str | None,
+    max_concurrency: int | NotGiven | None,
+    requests_per_minute: float | NotGiven | None,
+) -> tuple[int | None, float | None]:
+    """The client's limits: an explicit argument (``None`` included) beats the preset's."""
+    preset = PROVIDERS.get(provider) if provider is not None else None
+    if isinstance(max_concurrency, NotGiven):
+        max_concurrency = preset.max_concurrency if preset else None
+    if isinstance(requests_per_minute, NotGiven):
+        requests_per_minute = preset.requests_per_minute if preset else None
+    return max_concurrency, requests_per_minute

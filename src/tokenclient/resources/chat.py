@@ -1,5 +1,8 @@
 """``client.chat.completions``: chat completions, plain and streamed (sync and async twins).
 
+Providers that serve some models only as streams (a preset's ``stream_only_models``) get a
+stream for ``stream=False`` too, folded into the ``ChatCompletion`` the caller asked for.
+
 The keyword arguments are one TypedDict (``ChatCompletionCreateParams``) unpacked into each
 overload, so the three ``create`` overloads (``stream`` absent/False, True, bool) stay three
 lines each instead of three copies of twenty parameters.
@@ -42,6 +45,15 @@ def _split(
     return build_chat_body(given), options
 
 
+def _as_stream(body: dict[str, object]) -> dict[str, object]:
+    """The body of a non-streaming call sent as a stream (for stream-only models).
+
+    Usage is requested unless the caller chose otherwise, so the folded completion carries it
+    just as a non-streaming reply would.
+    """
+    return {"stream_options": {"include_usage": True}, **body, "stream": True}
+
+
 class Completions:
     """``POST /chat/completions``."""
 
@@ -73,6 +85,12 @@ class Completions:
             return self._client._stream(
                 "POST", "/chat/completions", model=ChatCompletionChunk, body=body, options=options
             )
+        if self._client._config.must_stream(body["model"]):
+            with self._client._stream(
+                "POST", "/chat/completions", model=ChatCompletionChunk, body=_as_stream(body),
+                options=options,
+            ) as folded:  # fmt: skip
+                return folded.get_final_completion()
         return self._client._request(
             "POST", "/chat/completions", cast_to=ChatCompletion, body=body, options=options
         )
@@ -109,6 +127,12 @@ class AsyncCompletions:
             return await self._client._stream(
                 "POST", "/chat/completions", model=ChatCompletionChunk, body=body, options=options
             )
+        if self._client._config.must_stream(body["model"]):
+            async with await self._client._stream(
+                "POST", "/chat/completions", model=ChatCompletionChunk, body=_as_stream(body),
+                options=options,
+            ) as folded:  # fmt: skip
+                return await folded.get_final_completion()
         return await self._client._request(
             "POST", "/chat/completions", cast_to=ChatCompletion, body=body, options=options
         )
