@@ -32,7 +32,7 @@ def supertoken_like(seen: list[dict[str, object]]) -> Handler:
         if str(body["model"]).startswith("gpt-") and not body.get("stream"):
             return httpx.Response(400, json={"error": {"message": "stream required"}})
         if body.get("stream"):
-            usage_chunk = {**chunk(), "choices": [], "usage": USAGE}
+            usage_chunk: dict[str, object] = {**chunk(), "choices": [], "usage": USAGE}
             events = sse(chunk("你"), chunk("好"), chunk(finish="stop"), usage_chunk)
             return httpx.Response(200, stream=ScriptedStream(events))
         reply = {

@@ -65,9 +65,15 @@ class ChatCompletionCreateParams(RequestOptionsParams, total=False):
     """-2 to 2: positive values discourage repetition."""
     logit_bias: Mapping[str, int]
     """Token id -> bias from -100 to 100."""
+    logprobs: bool
+    """Return log probabilities of the output tokens."""
+    top_logprobs: int
+    """With ``logprobs``: how many alternatives per token, 0 to 20."""
+    parallel_tool_calls: bool
+    """Whether the model may call several tools in one turn."""
     user: str
     """Your identifier for the end user."""
-    tools: Iterable[ChatCompletionToolParam]
+    tools: Sequence[ChatCompletionToolParam]
     """Functions the model may call."""
     tool_choice: ChatCompletionToolChoiceOptionParam
     """``"none"``, ``"auto"``, ``"required"`` or a named function."""
