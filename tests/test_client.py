@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tokenclient import AsyncTokenClient, TokenClient, TokenClientError
+from tokenclient import APIStatusError, AsyncTokenClient, TokenClient, TokenClientError
 from tokenclient.types import ModelList
 
 from .support import BASE_URL, KEY, Kind, close, make_client, resolve
@@ -166,3 +166,44 @@ async def test_per_call_options_reach_the_wire(kind: Kind) -> None:
     assert json.loads(request.content) == {"filter": "chat"}
     assert request.extensions["timeout"] == {"connect": 7.0, "read": 7.0, "write": 7.0, "pool": 7.0}
     await close(client)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_with_options_changes_options_and_shares_the_pool(kind: Kind) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(503, json={"error": {"message": "busy"}})
+
+    delays: list[float] = []
+    client = make_client(kind, handler, delays=delays)
+    copy = client.with_options(max_retries=0, timeout=3.0, default_headers={"X-Copy": "1"})
+    assert type(copy) is type(client)
+    assert copy._http is client._http
+    assert copy._requester is client._requester
+    assert copy.models is not client.models
+    with pytest.raises(APIStatusError, match="503"):
+        await resolve(copy.models.list())
+    assert len(seen) == 1  # max_retries=0 on the copy
+    assert seen[0].headers["x-copy"] == "1"
+    assert seen[0].extensions["timeout"]["read"] == 3.0
+    with pytest.raises(APIStatusError, match="503"):
+        await resolve(client.models.list())
+    assert len(seen) == 4  # the original still retries twice
+    assert "x-copy" not in seen[-1].headers
+    assert (
+        copy.with_options(api_key="sk-other")._config.headers["authorization"] == "Bearer sk-other"
+    )
+    assert KEY not in repr(copy)
+    await close(client)
+
+
+def test_closing_a_copy_leaves_the_shared_pool_open() -> None:
+    client = TokenClient(api_key=KEY, base_url=BASE_URL)
+    copy = client.with_options(max_retries=5)
+    copy.close()
+    assert not client._http.is_closed
+    client.close()
+    assert client._http.is_closed

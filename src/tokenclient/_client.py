@@ -7,9 +7,11 @@ video models.
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
@@ -49,34 +51,78 @@ def _describe(client: TokenClient | AsyncTokenClient) -> str:
     )
 
 
-def _config_for(
-    *,
-    api_key: str | None,
-    base_url: str | httpx.URL | None,
-    provider: str | None,
-    timeout: Timeout | NotGiven,
-    max_retries: int,
-    default_headers: Mapping[str, str] | None,
-    stream_idle_timeout: float | None,
-    http_client: httpx.Client | httpx.AsyncClient | None,
-    expected: type[httpx.Client | httpx.AsyncClient],
-) -> ClientConfig:
-    if http_client is not None and not isinstance(http_client, expected):
-        raise TypeError(
-            f"http_client: expected an {expected.__module__}.{expected.__name__}, "
-            f"got {type(http_client).__name__}"
+@dataclass(frozen=True)
+class _Settings:
+    """The arguments a client was made with; ``with_options`` replaces some of them."""
+
+    api_key: str | None = field(repr=False)
+    base_url: str | httpx.URL | None
+    provider: str | None
+    timeout: Timeout | NotGiven
+    max_retries: int
+    default_headers: Mapping[str, str] | None
+    stream_idle_timeout: float | None
+    http_client: httpx.Client | httpx.AsyncClient | None = field(repr=False)
+
+    def updated(
+        self,
+        *,
+        api_key: str | NotGiven,
+        base_url: str | httpx.URL | NotGiven,
+        timeout: Timeout | NotGiven,
+        max_retries: int | NotGiven,
+        default_headers: Mapping[str, str] | NotGiven,
+        stream_idle_timeout: float | NotGiven | None,
+    ) -> _Settings:
+        """These settings with every given argument replaced."""
+        return replace(
+            self,
+            api_key=self.api_key if isinstance(api_key, NotGiven) else api_key,
+            base_url=self.base_url if isinstance(base_url, NotGiven) else base_url,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
+            default_headers=(
+                self.default_headers if isinstance(default_headers, NotGiven) else default_headers
+            ),
+            stream_idle_timeout=(
+                self.stream_idle_timeout
+                if isinstance(stream_idle_timeout, NotGiven)
+                else stream_idle_timeout
+            ),
         )
-    return resolve_config(
-        api_key=api_key,
-        base_url=base_url,
-        provider=provider,
-        timeout=timeout,
-        max_retries=max_retries,
-        default_headers=default_headers,
-        stream_idle_timeout=stream_idle_timeout,
-        base_headers=http_client.headers if http_client is not None else None,
-        environ=os.environ,
-    )
+
+    def resolve(self, expected: type[httpx.Client | httpx.AsyncClient]) -> ClientConfig:
+        http_client = self.http_client
+        if http_client is not None and not isinstance(http_client, expected):
+            raise TypeError(
+                f"http_client: expected an {expected.__module__}.{expected.__name__}, "
+                f"got {type(http_client).__name__}"
+            )
+        return resolve_config(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            provider=self.provider,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            stream_idle_timeout=self.stream_idle_timeout,
+            base_headers=http_client.headers if http_client is not None else None,
+            environ=os.environ,
+        )
+
+
+ClientT = TypeVar("ClientT", bound="TokenClient | AsyncTokenClient")
+
+
+def _copy_with(client: ClientT, settings: _Settings) -> ClientT:
+    """A copy of ``client`` with other settings that shares its pool, limiter and requester."""
+    twin = copy.copy(client)
+    for resource in ("chat", "models", "images", "videos"):
+        twin.__dict__.pop(resource, None)  # cached resources are bound to the original
+    twin._settings = settings
+    twin._config = settings.resolve(type(client._http))
+    twin._owns_http = False  # the original closes the shared pool
+    return twin
 
 
 class TokenClient:
@@ -110,7 +156,7 @@ class TokenClient:
         http_client: httpx.Client | None = None,
         stream_idle_timeout: float | None = None,
     ) -> None:
-        self._config = _config_for(
+        self._settings = _Settings(
             api_key=api_key,
             base_url=base_url,
             provider=provider,
@@ -119,8 +165,8 @@ class TokenClient:
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
-            expected=httpx.Client,
         )
+        self._config = self._settings.resolve(httpx.Client)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
         self._requester = Requester(self._http)
@@ -153,6 +199,31 @@ class TokenClient:
         from .resources.videos import Videos
 
         return Videos(self)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        base_url: str | httpx.URL | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Self:
+        """A copy with some options changed, sharing this client's connection pool and limits.
+
+        ``client.with_options(timeout=30, max_retries=0).chat.completions.create(...)``.
+        Closing the copy does not close the shared pool; closing the original does.
+        """
+        settings = self._settings.updated(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+        )
+        return _copy_with(self, settings)
 
     @property
     def base_url(self) -> str:
@@ -240,7 +311,7 @@ class AsyncTokenClient:
         http_client: httpx.AsyncClient | None = None,
         stream_idle_timeout: float | None = None,
     ) -> None:
-        self._config = _config_for(
+        self._settings = _Settings(
             api_key=api_key,
             base_url=base_url,
             provider=provider,
@@ -249,8 +320,8 @@ class AsyncTokenClient:
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
-            expected=httpx.AsyncClient,
         )
+        self._config = self._settings.resolve(httpx.AsyncClient)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
         self._requester = AsyncRequester(self._http)
@@ -283,6 +354,31 @@ class AsyncTokenClient:
         from .resources.videos import AsyncVideos
 
         return AsyncVideos(self)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        base_url: str | httpx.URL | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Self:
+        """A copy with some options changed, sharing this client's connection pool and limits.
+
+        ``client.with_options(timeout=30, max_retries=0).chat.completions.create(...)``.
+        Closing the copy does not close the shared pool; closing the original does.
+        """
+        settings = self._settings.updated(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+        )
+        return _copy_with(self, settings)
 
     @property
     def base_url(self) -> str:
