@@ -19,7 +19,7 @@ async def main() -> None:
                 for q in questions
             )
         )
-        for question, reply in zip(questions, replies):
+        for question, reply in zip(questions, replies, strict=True):
             print(f"{question} -> {reply.choices[0].message.content}")
 
         stream = await client.chat.completions.create(

@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+from collections.abc import Callable
+from functools import cached_property
+from typing import cast
 
 import pytest
 
@@ -58,6 +61,15 @@ def test_twins_have_the_same_public_names(module: str, sync_name: str, async_nam
     assert public_names(getattr(mod, sync_name)) == public_names(getattr(mod, async_name))
 
 
+def function_of(member: object) -> Callable[..., object] | None:
+    """The function behind a class attribute (method, property, cached_property...)."""
+    if isinstance(member, property):
+        return member.fget
+    if isinstance(member, cached_property):
+        return cast("Callable[..., object]", member.func)
+    return member if callable(member) else None
+
+
 @pytest.mark.parametrize(("module", "sync_name", "async_name"), TWINS)
 def test_twins_have_the_same_signatures_and_docstrings(
     module: str, sync_name: str, async_name: str
@@ -66,19 +78,14 @@ def test_twins_have_the_same_signatures_and_docstrings(
     sync_cls, async_cls = getattr(mod, sync_name), getattr(mod, async_name)
     assert normalise(inspect.getdoc(sync_cls) or "") == normalise(inspect.getdoc(async_cls) or "")
     for name in sorted(public_names(sync_cls) | {"__init__"}):
-        async_attr = next((a for a, s in DUNDER_TWINS.items() if s == name), name)
-        sync_member = inspect.getattr_static(sync_cls, name, None)
-        async_member = inspect.getattr_static(async_cls, async_attr, None)
-        assert (sync_member is None) == (async_member is None), name
-        if sync_member is None:
+        async_name_of = next((a for a, s in DUNDER_TWINS.items() if s == name), name)
+        sync_fn = function_of(inspect.getattr_static(sync_cls, name, None))
+        async_fn = function_of(inspect.getattr_static(async_cls, async_name_of, None))
+        assert (sync_fn is None) == (async_fn is None), name
+        if sync_fn is None or async_fn is None:
             continue
-        if isinstance(sync_member, (property, staticmethod, classmethod)) or callable(sync_member):
-            sync_fn = getattr(sync_member, "fget", None) or getattr(sync_member, "func", None) or sync_member
-            async_fn = getattr(async_member, "fget", None) or getattr(async_member, "func", None) or async_member
-            if callable(sync_fn) and callable(async_fn):
-                sync_sig = normalise(str(inspect.signature(sync_fn)))
-                async_sig = normalise(str(inspect.signature(async_fn)))
-                assert sync_sig == async_sig, f"{sync_name}.{name}"
-            assert normalise(inspect.getdoc(sync_fn) or "") == normalise(
-                inspect.getdoc(async_fn) or ""
-            ), f"{sync_name}.{name} docstring"
+        sync_sig = normalise(str(inspect.signature(sync_fn)))
+        async_sig = normalise(str(inspect.signature(async_fn)))
+        assert sync_sig == async_sig, f"{sync_name}.{name}"
+        sync_doc = normalise(inspect.getdoc(sync_fn) or "")
+        assert sync_doc == normalise(inspect.getdoc(async_fn) or ""), f"{sync_name}.{name} doc"

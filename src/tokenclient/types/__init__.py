@@ -70,15 +70,26 @@ from .errors import (
     ErrorObject,
     ErrorResponse,
 )
+from .images import Image, ImagesResponse, ImagesUsage
 from .models import (
     Model,
     ModelList,
 )
+from .video_params import (
+    AudioURLContentParam,
+    ImageURLContentParam,
+    MediaURLParam,
+    VideoContentParam,
+    VideoContentRole,
+    VideoURLContentParam,
+)
+from .videos import VideoResult, VideoTask, VideoTaskErrorInfo, VideoTaskStatus
 
 __all__ = [
     "Annotation",
     "AnnotationURLCitation",
     "AssistantMessage",
+    "AudioURLContentParam",
     "ChatCompletion",
     "ChatCompletionAssistantMessageParam",
     "ChatCompletionAudio",
@@ -121,9 +132,14 @@ __all__ = [
     "Function",
     "FunctionCall",
     "FunctionDefinition",
+    "Image",
     "ImageURL",
+    "ImageURLContentParam",
+    "ImagesResponse",
+    "ImagesUsage",
     "InputAudio",
     "JSONSchema",
+    "MediaURLParam",
     "MessageInput",
     "MessageModel",
     "Model",
@@ -140,4 +156,11 @@ __all__ = [
     "ToolMessage",
     "TopLogprob",
     "UserMessage",
+    "VideoContentParam",
+    "VideoContentRole",
+    "VideoResult",
+    "VideoTask",
+    "VideoTaskErrorInfo",
+    "VideoTaskStatus",
+    "VideoURLContentParam",
 ]

@@ -1,0 +1,161 @@
+"""``client.images``: image generation.
+
+Generating images is billable, so the request is sent with ``replay_safe=False``: it is resent
+only when it cannot have reached the server (the connection never opened) or the server
+answered 408/409/429/5xx or ``x-should-retry: true``; never after a read timeout or a
+connection dropped after sending, which could bill twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from .._core.media_request import image_generation_body
+from .._core.request import RequestOptions
+from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from ..types.images import ImagesResponse
+
+if TYPE_CHECKING:
+    from .._client import AsyncTokenClient, TokenClient
+
+__all__ = ["AsyncImages", "Images"]
+
+_PATH = "/images/generations"
+
+
+class Images:
+    """``POST /images/generations``."""
+
+    def __init__(self, client: TokenClient) -> None:
+        self._client = client
+
+    def generate(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        n: int | NotGiven = NOT_GIVEN,
+        size: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["url", "b64_json"] | NotGiven = NOT_GIVEN,
+        quality: str | NotGiven = NOT_GIVEN,
+        style: str | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        background: str | NotGiven = NOT_GIVEN,
+        moderation: str | NotGiven = NOT_GIVEN,
+        output_format: str | NotGiven = NOT_GIVEN,
+        output_compression: int | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+    ) -> ImagesResponse:
+        """Generate images from a text prompt.
+
+        Args:
+            model: The image model, e.g. ``bytedance/doubao-seedream-5.0``.
+            prompt: What to draw; must not be empty.
+            n: How many images (at least 1).
+            size: ``"1024x1024"``, ``"2048x2048"``, ``"auto"``, ... as the model supports.
+            response_format: ``"url"`` or ``"b64_json"``.
+            quality: e.g. ``"standard"``, ``"hd"``, ``"high"``.
+            style: e.g. ``"vivid"``, ``"natural"``.
+            user: Your end user's id, for the provider's abuse monitoring.
+            background: e.g. ``"transparent"``, ``"opaque"``, ``"auto"``.
+            moderation: e.g. ``"low"``, ``"auto"``.
+            output_format: e.g. ``"png"``, ``"jpeg"``, ``"webp"``.
+            output_compression: 0-100, for ``jpeg``/``webp`` output.
+            extra_headers: Headers added to this request.
+            extra_query: Query parameters added to this request.
+            extra_body: Provider-specific fields, merged over the body (``{"seed": 7}``).
+            timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+
+        Arguments left out are not sent. Bad values raise ``InvalidRequestError`` before
+        anything is sent.
+        """
+        body = image_generation_body(
+            model=model,
+            prompt=prompt,
+            n=n,
+            size=size,
+            response_format=response_format,
+            quality=quality,
+            style=style,
+            user=user,
+            background=background,
+            moderation=moderation,
+            output_format=output_format,
+            output_compression=output_compression,
+        )
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        return self._client._request(
+            "POST", _PATH, cast_to=ImagesResponse, body=body, options=options, replay_safe=False
+        )
+
+
+class AsyncImages:
+    """``POST /images/generations``."""
+
+    def __init__(self, client: AsyncTokenClient) -> None:
+        self._client = client
+
+    async def generate(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        n: int | NotGiven = NOT_GIVEN,
+        size: str | NotGiven = NOT_GIVEN,
+        response_format: Literal["url", "b64_json"] | NotGiven = NOT_GIVEN,
+        quality: str | NotGiven = NOT_GIVEN,
+        style: str | NotGiven = NOT_GIVEN,
+        user: str | NotGiven = NOT_GIVEN,
+        background: str | NotGiven = NOT_GIVEN,
+        moderation: str | NotGiven = NOT_GIVEN,
+        output_format: str | NotGiven = NOT_GIVEN,
+        output_compression: int | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+    ) -> ImagesResponse:
+        """Generate images from a text prompt.
+
+        Args:
+            model: The image model, e.g. ``bytedance/doubao-seedream-5.0``.
+            prompt: What to draw; must not be empty.
+            n: How many images (at least 1).
+            size: ``"1024x1024"``, ``"2048x2048"``, ``"auto"``, ... as the model supports.
+            response_format: ``"url"`` or ``"b64_json"``.
+            quality: e.g. ``"standard"``, ``"hd"``, ``"high"``.
+            style: e.g. ``"vivid"``, ``"natural"``.
+            user: Your end user's id, for the provider's abuse monitoring.
+            background: e.g. ``"transparent"``, ``"opaque"``, ``"auto"``.
+            moderation: e.g. ``"low"``, ``"auto"``.
+            output_format: e.g. ``"png"``, ``"jpeg"``, ``"webp"``.
+            output_compression: 0-100, for ``jpeg``/``webp`` output.
+            extra_headers: Headers added to this request.
+            extra_query: Query parameters added to this request.
+            extra_body: Provider-specific fields, merged over the body (``{"seed": 7}``).
+            timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+
+        Arguments left out are not sent. Bad values raise ``InvalidRequestError`` before
+        anything is sent.
+        """
+        body = image_generation_body(
+            model=model,
+            prompt=prompt,
+            n=n,
+            size=size,
+            response_format=response_format,
+            quality=quality,
+            style=style,
+            user=user,
+            background=background,
+            moderation=moderation,
+            output_format=output_format,
+            output_compression=output_compression,
+        )
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        return await self._client._request(
+            "POST", _PATH, cast_to=ImagesResponse, body=body, options=options, replay_safe=False
+        )

@@ -1,0 +1,503 @@
+"""``client.videos``: video generation tasks (create, retrieve, wait).
+
+Creating a video is slow and billed per second, so ``create`` is sent with
+``replay_safe=False``: it is resent only when it cannot have reached the server (the
+connection never opened) or the server answered 408/409/429/5xx or ``x-should-retry: true``;
+never after a read timeout or a connection dropped after sending.
+
+Waiting is decided by ``_core.polling.Poller``; the twins below only poll and sleep. Their
+clock and sleep are constructor arguments, so tests run with a fake clock in milliseconds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+import anyio
+import httpx
+
+from .._core import polling
+from .._core.media_request import video_generation_body
+from .._core.request import RequestOptions, build_request, path_segment
+from .._core.response import parse_model
+from .._core.retry import retry_after_seconds
+from .._exceptions import InvalidRequestError
+from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from ..types.video_params import VideoContentParam
+from ..types.videos import VideoTask
+
+if TYPE_CHECKING:
+    from .._client import AsyncTokenClient, TokenClient
+
+__all__ = ["AsyncProgressCallback", "AsyncVideos", "ProgressCallback", "Videos"]
+
+ProgressCallback = Callable[[VideoTask], object]
+"""Called with the task on every status or progress change."""
+AsyncProgressCallback = Callable[[VideoTask], object] | Callable[[VideoTask], Awaitable[object]]
+"""Called with the task on every status or progress change; may be an ``async def``."""
+
+_PATH = "/videos/generations"
+
+
+def _task_path(task_id: str) -> str:
+    # One percent-encoded segment: "a/../b" cannot escape /videos/generations/.
+    return f"{_PATH}/{path_segment(task_id, 'task_id')}"
+
+
+def _http_timeout(value: Timeout | NotGiven, default: httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, NotGiven):
+        return default
+    return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
+
+
+def _check_sync_callback(on_progress: object) -> None:
+    if inspect.iscoroutinefunction(on_progress):
+        raise InvalidRequestError(
+            "on_progress: an async callback needs AsyncTokenClient; TokenClient calls it "
+            "synchronously"
+        )
+
+
+class Videos:
+    """Video generation tasks: ``POST /videos/generations``, ``GET /videos/generations/{id}``."""
+
+    def __init__(
+        self,
+        client: TokenClient,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._sleep = sleep
+        self._clock = clock
+
+    def create(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        duration: float | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        aspect_ratio: str | NotGiven = NOT_GIVEN,
+        content: Sequence[VideoContentParam] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+    ) -> VideoTask:
+        """Start generating a video; returns the task (usually ``queued``) to wait on.
+
+        Args:
+            model: The video model, e.g. ``bytedance/doubao-seedance-2.0``.
+            prompt: What to film; must not be empty.
+            duration: Length in seconds (positive).
+            resolution: e.g. ``"720p"``, ``"1080p"``.
+            aspect_ratio: e.g. ``"16:9"``, ``"9:16"``.
+            content: Media items: at most one ``first_frame`` and one ``last_frame`` image,
+                and reference images, videos and audio.
+            extra_headers: Headers added to this request.
+            extra_query: Query parameters added to this request.
+            extra_body: Provider-specific fields, merged over the body.
+            timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+
+        Bad values raise ``InvalidRequestError`` before anything is sent. The request is not
+        resent once it may have reached the server, so a video is never billed twice.
+        """
+        body = video_generation_body(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            resolution=resolution,
+            aspect_ratio=aspect_ratio,
+            content=content,
+        )
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        return self._client._request(
+            "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
+        )
+
+    def retrieve(
+        self,
+        task_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+    ) -> VideoTask:
+        """The task's current state (an undocumented status reads as ``"unknown"``)."""
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        return self._client._request("GET", _task_path(task_id), cast_to=VideoTask, options=options)
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        poll_interval: float = 5.0,
+        timeout: float = 600.0,
+        on_progress: ProgressCallback | None = None,
+        request_timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> VideoTask:
+        """Poll the task until it succeeds; return it.
+
+        Args:
+            task_id: The id ``create`` returned.
+            poll_interval: Seconds between polls; a ``Retry-After`` on a poll replaces it.
+            timeout: Seconds to wait in all (the deadline, not an HTTP timeout).
+            on_progress: Called with the task on every status or progress change.
+            request_timeout: Each poll's HTTP timeout; always capped by the time left.
+            extra_headers: Headers added to every poll.
+            extra_query: Query parameters added to every poll.
+
+        Raises:
+            VideoTaskFailedError: The task failed (``.task`` has the provider's reason).
+            VideoTaskTimeoutError: ``timeout`` passed (the task keeps running; ``.task``).
+            VideoTaskError: The task has an undocumented status; raised at once.
+
+        Connection errors, 429 and 5xx on a poll are retried by the client and then skipped:
+        the wait polls again while time remains. Other errors (401, 404) end it at once,
+        as do all errors of the first poll.
+        """
+        path = _task_path(task_id)
+        polling.check_wait_args(poll_interval, timeout, on_progress)
+        _check_sync_callback(on_progress)
+        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
+        base = _http_timeout(request_timeout, self._client._config.timeout)
+        first = RequestOptions(extra_headers, extra_query)
+        task, hint = self._poll(path, poller, base, first)
+        return self._wait(
+            path=path,
+            task=task,
+            hint=hint,
+            poller=poller,
+            base=base,
+            options=first,
+            on_progress=on_progress,
+        )
+
+    def create_and_wait(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        duration: float | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        aspect_ratio: str | NotGiven = NOT_GIVEN,
+        content: Sequence[VideoContentParam] | NotGiven = NOT_GIVEN,
+        poll_interval: float = 5.0,
+        timeout: float = 600.0,
+        on_progress: ProgressCallback | None = None,
+        request_timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+    ) -> VideoTask:
+        """``create`` then ``wait``: start a video and return the succeeded task.
+
+        ``timeout`` is the deadline of the wait in seconds, counted once the task is created;
+        ``request_timeout`` is the HTTP timeout of the create request and of each poll.
+        ``extra_headers`` go with every request; ``extra_query`` and ``extra_body`` only with
+        the create request. All arguments are checked before the (billable) task is created.
+        Raises as ``create`` and ``wait`` do; each ``VideoTaskError`` carries the task.
+        """
+        body = video_generation_body(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            resolution=resolution,
+            aspect_ratio=aspect_ratio,
+            content=content,
+        )
+        polling.check_wait_args(poll_interval, timeout, on_progress)
+        _check_sync_callback(on_progress)
+        options = RequestOptions(extra_headers, extra_query, extra_body, request_timeout)
+        task = self._client._request(
+            "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
+        )
+        path = _task_path(task.id)
+        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
+        base = _http_timeout(request_timeout, self._client._config.timeout)
+        return self._wait(
+            path=path,
+            task=task,
+            hint=None,
+            poller=poller,
+            base=base,
+            options=RequestOptions(extra_headers),
+            on_progress=on_progress,
+        )
+
+    def _wait(
+        self,
+        *,
+        path: str,
+        task: VideoTask,
+        hint: float | None,
+        poller: polling.Poller,
+        base: httpx.Timeout,
+        options: RequestOptions,
+        on_progress: ProgressCallback | None,
+    ) -> VideoTask:
+        decision = poller.observe(task, now=self._clock(), retry_after=hint)
+        while True:
+            if decision.changed and on_progress is not None:
+                on_progress(task)
+            if decision.done:
+                return task
+            if decision.delay > 0:
+                self._sleep(decision.delay)
+            if decision.error is not None:
+                raise decision.error
+            try:
+                task, hint = self._poll(path, poller, base, options)
+            except polling.TRANSIENT_ERRORS as exc:
+                hint = polling.error_hint(exc)
+                decision = poller.after_error(task, exc, now=self._clock(), retry_after=hint)
+            else:
+                decision = poller.observe(task, now=self._clock(), retry_after=hint)
+
+    def _poll(
+        self, path: str, poller: polling.Poller, base: httpx.Timeout, options: RequestOptions
+    ) -> tuple[VideoTask, float | None]:
+        # Not `client._request`: the wait also needs the response's Retry-After.
+        client = self._client
+        limits = poller.limits(self._clock(), base, client._config.retry)
+        request = build_request(
+            client._config,
+            "GET",
+            path,
+            options=RequestOptions(
+                options.extra_headers, options.extra_query, None, limits.timeout
+            ),
+        )
+        response = client._requester.send(request, limits.retry)
+        task = parse_model(VideoTask, response)
+        return task, retry_after_seconds(response.headers, client._requester.clock())
+
+
+class AsyncVideos:
+    """Video generation tasks: ``POST /videos/generations``, ``GET /videos/generations/{id}``."""
+
+    def __init__(
+        self,
+        client: AsyncTokenClient,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._sleep = sleep
+        self._clock = clock
+
+    async def create(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        duration: float | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        aspect_ratio: str | NotGiven = NOT_GIVEN,
+        content: Sequence[VideoContentParam] | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+    ) -> VideoTask:
+        """Start generating a video; returns the task (usually ``queued``) to wait on.
+
+        Args:
+            model: The video model, e.g. ``bytedance/doubao-seedance-2.0``.
+            prompt: What to film; must not be empty.
+            duration: Length in seconds (positive).
+            resolution: e.g. ``"720p"``, ``"1080p"``.
+            aspect_ratio: e.g. ``"16:9"``, ``"9:16"``.
+            content: Media items: at most one ``first_frame`` and one ``last_frame`` image,
+                and reference images, videos and audio.
+            extra_headers: Headers added to this request.
+            extra_query: Query parameters added to this request.
+            extra_body: Provider-specific fields, merged over the body.
+            timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+
+        Bad values raise ``InvalidRequestError`` before anything is sent. The request is not
+        resent once it may have reached the server, so a video is never billed twice.
+        """
+        body = video_generation_body(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            resolution=resolution,
+            aspect_ratio=aspect_ratio,
+            content=content,
+        )
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        return await self._client._request(
+            "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
+        )
+
+    async def retrieve(
+        self,
+        task_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+    ) -> VideoTask:
+        """The task's current state (an undocumented status reads as ``"unknown"``)."""
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        return await self._client._request(
+            "GET", _task_path(task_id), cast_to=VideoTask, options=options
+        )
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        poll_interval: float = 5.0,
+        timeout: float = 600.0,
+        on_progress: AsyncProgressCallback | None = None,
+        request_timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> VideoTask:
+        """Poll the task until it succeeds; return it.
+
+        Args:
+            task_id: The id ``create`` returned.
+            poll_interval: Seconds between polls; a ``Retry-After`` on a poll replaces it.
+            timeout: Seconds to wait in all (the deadline, not an HTTP timeout).
+            on_progress: Called with the task on every status or progress change.
+            request_timeout: Each poll's HTTP timeout; always capped by the time left.
+            extra_headers: Headers added to every poll.
+            extra_query: Query parameters added to every poll.
+
+        Raises:
+            VideoTaskFailedError: The task failed (``.task`` has the provider's reason).
+            VideoTaskTimeoutError: ``timeout`` passed (the task keeps running; ``.task``).
+            VideoTaskError: The task has an undocumented status; raised at once.
+
+        Connection errors, 429 and 5xx on a poll are retried by the client and then skipped:
+        the wait polls again while time remains. Other errors (401, 404) end it at once,
+        as do all errors of the first poll.
+        """
+        path = _task_path(task_id)
+        polling.check_wait_args(poll_interval, timeout, on_progress)
+        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
+        base = _http_timeout(request_timeout, self._client._config.timeout)
+        first = RequestOptions(extra_headers, extra_query)
+        task, hint = await self._poll(path, poller, base, first)
+        return await self._wait(
+            path=path,
+            task=task,
+            hint=hint,
+            poller=poller,
+            base=base,
+            options=first,
+            on_progress=on_progress,
+        )
+
+    async def create_and_wait(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        duration: float | NotGiven = NOT_GIVEN,
+        resolution: str | NotGiven = NOT_GIVEN,
+        aspect_ratio: str | NotGiven = NOT_GIVEN,
+        content: Sequence[VideoContentParam] | NotGiven = NOT_GIVEN,
+        poll_interval: float = 5.0,
+        timeout: float = 600.0,
+        on_progress: AsyncProgressCallback | None = None,
+        request_timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+    ) -> VideoTask:
+        """``create`` then ``wait``: start a video and return the succeeded task.
+
+        ``timeout`` is the deadline of the wait in seconds, counted once the task is created;
+        ``request_timeout`` is the HTTP timeout of the create request and of each poll.
+        ``extra_headers`` go with every request; ``extra_query`` and ``extra_body`` only with
+        the create request. All arguments are checked before the (billable) task is created.
+        Raises as ``create`` and ``wait`` do; each ``VideoTaskError`` carries the task.
+        """
+        body = video_generation_body(
+            model=model,
+            prompt=prompt,
+            duration=duration,
+            resolution=resolution,
+            aspect_ratio=aspect_ratio,
+            content=content,
+        )
+        polling.check_wait_args(poll_interval, timeout, on_progress)
+        options = RequestOptions(extra_headers, extra_query, extra_body, request_timeout)
+        task = await self._client._request(
+            "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
+        )
+        path = _task_path(task.id)
+        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
+        base = _http_timeout(request_timeout, self._client._config.timeout)
+        return await self._wait(
+            path=path,
+            task=task,
+            hint=None,
+            poller=poller,
+            base=base,
+            options=RequestOptions(extra_headers),
+            on_progress=on_progress,
+        )
+
+    async def _wait(
+        self,
+        *,
+        path: str,
+        task: VideoTask,
+        hint: float | None,
+        poller: polling.Poller,
+        base: httpx.Timeout,
+        options: RequestOptions,
+        on_progress: AsyncProgressCallback | None,
+    ) -> VideoTask:
+        decision = poller.observe(task, now=self._clock(), retry_after=hint)
+        while True:
+            if decision.changed and on_progress is not None:
+                result = on_progress(task)
+                if inspect.isawaitable(result):
+                    await result
+            if decision.done:
+                return task
+            if decision.delay > 0:
+                await self._sleep(decision.delay)
+            if decision.error is not None:
+                raise decision.error
+            try:
+                task, hint = await self._poll(path, poller, base, options)
+            except polling.TRANSIENT_ERRORS as exc:
+                hint = polling.error_hint(exc)
+                decision = poller.after_error(task, exc, now=self._clock(), retry_after=hint)
+            else:
+                decision = poller.observe(task, now=self._clock(), retry_after=hint)
+
+    async def _poll(
+        self, path: str, poller: polling.Poller, base: httpx.Timeout, options: RequestOptions
+    ) -> tuple[VideoTask, float | None]:
+        # Not `client._request`: the wait also needs the response's Retry-After.
+        client = self._client
+        limits = poller.limits(self._clock(), base, client._config.retry)
+        request = build_request(
+            client._config,
+            "GET",
+            path,
+            options=RequestOptions(
+                options.extra_headers, options.extra_query, None, limits.timeout
+            ),
+        )
+        response = await client._requester.send(request, limits.retry)
+        task = parse_model(VideoTask, response)
+        return task, retry_after_seconds(response.headers, client._requester.clock())

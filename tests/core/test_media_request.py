@@ -1,0 +1,225 @@
+"""Image and video request bodies: only given arguments, and every refusal names its field."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tokenclient import NOT_GIVEN, InvalidRequestError
+from tokenclient._core.media_request import (
+    image_generation_body,
+    video_content,
+    video_generation_body,
+)
+
+
+def image_body(**given: object) -> dict[str, object]:
+    args: dict[str, object] = {
+        "model": "m",
+        "prompt": "a cat",
+        "n": NOT_GIVEN,
+        "size": NOT_GIVEN,
+        "response_format": NOT_GIVEN,
+        "quality": NOT_GIVEN,
+        "style": NOT_GIVEN,
+        "user": NOT_GIVEN,
+        "background": NOT_GIVEN,
+        "moderation": NOT_GIVEN,
+        "output_format": NOT_GIVEN,
+        "output_compression": NOT_GIVEN,
+    }
+    return image_generation_body(**{**args, **given})
+
+
+def video_body(**given: object) -> dict[str, object]:
+    args: dict[str, object] = {
+        "model": "m",
+        "prompt": "a dog",
+        "duration": NOT_GIVEN,
+        "resolution": NOT_GIVEN,
+        "aspect_ratio": NOT_GIVEN,
+        "content": NOT_GIVEN,
+    }
+    return video_generation_body(**{**args, **given})
+
+
+def image(url: str = "https://x/a.jpg", role: str | None = None) -> dict[str, object]:
+    item: dict[str, object] = {"type": "image_url", "image_url": {"url": url}}
+    if role is not None:
+        item["role"] = role
+    return item
+
+
+def test_image_body_sends_only_given_arguments() -> None:
+    assert image_body() == {"model": "m", "prompt": "a cat"}
+    full = image_body(
+        n=2,
+        size="1024x1024",
+        response_format="b64_json",
+        quality="hd",
+        style="vivid",
+        user="u-1",
+        background="transparent",
+        moderation="low",
+        output_format="png",
+        output_compression=0,
+    )
+    assert full == {
+        "model": "m",
+        "prompt": "a cat",
+        "n": 2,
+        "size": "1024x1024",
+        "response_format": "b64_json",
+        "quality": "hd",
+        "style": "vivid",
+        "user": "u-1",
+        "background": "transparent",
+        "moderation": "low",
+        "output_format": "png",
+        "output_compression": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"prompt": ""}, "prompt: expected a non-empty string, got ''"),
+        ({"prompt": "  \n"}, "prompt: expected a non-empty string"),
+        ({"prompt": None}, "prompt: expected a non-empty string, got None"),
+        ({"model": ""}, "model: expected a non-empty string"),
+        ({"n": 0}, "n: expected an integer >= 1, got 0"),
+        ({"n": -3}, "n: expected an integer >= 1, got -3"),
+        ({"n": True}, "n: expected an integer >= 1, got True"),
+        ({"n": 1.0}, "n: expected an integer >= 1, got 1.0"),
+        ({"size": 1024}, "size: expected a non-empty string, got 1024"),
+        ({"response_format": "png"}, "response_format: expected 'url' or 'b64_json', got 'png'"),
+        ({"output_compression": 101}, "output_compression: expected an integer from 0 to 100"),
+        ({"quality": ""}, "quality: expected a non-empty string"),
+    ],
+)
+def test_image_body_refuses_bad_values_naming_the_field(
+    given: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=re.escape(message)):
+        image_body(**given)
+
+
+def test_invalid_request_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match=r"^n: "):
+        image_body(n=0)
+
+
+def test_video_body_sends_only_given_arguments() -> None:
+    assert video_body() == {"model": "m", "prompt": "a dog"}
+    content = [image(role="first_frame"), image(role="last_frame")]
+    assert video_body(duration=5, resolution="720p", aspect_ratio="16:9", content=content) == {
+        "model": "m",
+        "prompt": "a dog",
+        "duration": 5,
+        "resolution": "720p",
+        "aspect_ratio": "16:9",
+        "content": content,
+    }
+
+
+def test_video_duration_sends_whole_seconds_as_integers() -> None:
+    whole = video_body(duration=5.0)["duration"]
+    assert whole == 5
+    assert isinstance(whole, int)
+    assert video_body(duration=2.5)["duration"] == 2.5
+
+
+@pytest.mark.parametrize("duration", [0, -1, 0.0, float("nan"), float("inf"), True, "5", None])
+def test_video_duration_must_be_a_positive_number(duration: object) -> None:
+    with pytest.raises(InvalidRequestError, match=r"^duration: expected a positive number"):
+        video_body(duration=duration)
+
+
+def test_video_content_accepts_every_documented_role_and_keeps_extra_keys() -> None:
+    content: list[dict[str, object]] = [
+        image(role="first_frame"),
+        image(role="last_frame"),
+        image(role="reference_image"),
+        image(role="reference_image"),
+        {"type": "video_url", "video_url": {"url": "https://x/v.mp4"}, "role": "reference_video"},
+        {"type": "audio_url", "audio_url": {"url": "https://x/a.mp3"}, "role": "reference_audio"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}, "weight": 0.5},
+    ]
+    checked = video_content(content)
+    assert checked == content
+    assert checked[0] is not content[0]  # copies: the caller's dicts are not shared
+
+
+def test_video_content_accepts_a_tuple() -> None:
+    assert video_content((image(),)) == [image()]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("image", "content: expected a list of media items, got 'image'"),
+        ({"type": "image_url"}, "content: expected a list of media items"),
+        (None, "content: expected a list of media items, got None"),
+        ([image(), "x"], "content[1]: expected an object, got 'x'"),
+        ([{"image_url": {"url": "u"}}], "content[0].type: expected one of image_url, video_url"),
+        (
+            [{"type": "text", "text": "hi"}],
+            "content[0].type: expected one of image_url, video_url, audio_url, got 'text'",
+        ),
+        (
+            [{"type": "image_url"}],
+            "content[0].image_url: expected an object {'url': ...} for type 'image_url', got None",
+        ),
+        (
+            [{"type": "image_url", "video_url": {"url": "u"}}],
+            "content[0].image_url: expected an object",
+        ),
+        (
+            [{"type": "image_url", "image_url": "https://x"}],
+            "content[0].image_url: expected an object",
+        ),
+        (
+            [{"type": "image_url", "image_url": dict[str, object]()}],
+            "content[0].image_url.url: expected a non-empty string, got None",
+        ),
+        (
+            [{"type": "image_url", "image_url": {"url": ""}}],
+            "content[0].image_url.url: expected a non-empty string",
+        ),
+        (
+            [image(), image(role="hero")],
+            "content[1].role: expected one of first_frame, last_frame, reference_image, "
+            "reference_video, reference_audio, got 'hero'",
+        ),
+        ([image(role=None), {**image(), "role": 3}], "content[1].role: expected one of"),
+        (
+            [{"type": "video_url", "video_url": {"url": "u"}, "role": "first_frame"}],
+            "content[0].role: 'first_frame' takes type 'image_url', got 'video_url'",
+        ),
+        (
+            [image(role="reference_audio")],
+            "content[0].role: 'reference_audio' takes type 'audio_url', got 'image_url'",
+        ),
+        (
+            [image(role="first_frame"), image(role="first_frame")],
+            "content[1].role: at most one 'first_frame' is allowed (content[0] is one already)",
+        ),
+        (
+            [image(role="last_frame"), image(), image(role="last_frame")],
+            "content[2].role: at most one 'last_frame' is allowed (content[0] is one already)",
+        ),
+    ],
+)
+def test_video_content_refuses_bad_items_naming_the_field(content: object, message: str) -> None:
+    with pytest.raises(InvalidRequestError, match="^" + re.escape(message)):
+        video_body(content=content)
+
+
+def test_video_body_checks_model_and_prompt() -> None:
+    with pytest.raises(InvalidRequestError, match=r"^prompt: "):
+        video_body(prompt="")
+    with pytest.raises(InvalidRequestError, match=r"^model: "):
+        video_body(model=None)
+    with pytest.raises(InvalidRequestError, match=r"^resolution: "):
+        video_body(resolution="")
