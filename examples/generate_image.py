@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import sys
+import tempfile
 from pathlib import Path
 
 from tokenclient import TokenClient
@@ -24,7 +25,7 @@ with TokenClient() as client:
 
 for number, image in enumerate(result.data, start=1):
     if image.b64_json is not None:
-        path = Path(f"image-{number}.png")
+        path = Path(tempfile.gettempdir()) / f"tokenclient-image-{number}.png"
         path.write_bytes(base64.b64decode(image.b64_json))
         print(f"saved {path}")
     else:  # some providers answer with a URL whatever was asked
