@@ -5,8 +5,10 @@ Pure: the environment is passed in, nothing here touches the network.
 
 from __future__ import annotations
 
+import ipaddress
 import platform
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ __all__ = [
     "ENV_API_KEY",
     "ENV_BASE_URL",
     "ENV_PROVIDER",
+    "InsecureTransportWarning",
     "PROVIDERS",
     "USER_AGENT",
     "ClientConfig",
@@ -138,10 +141,31 @@ def _resolve_base_url(
         )
     url = httpx.URL(str(raw))
     if url.scheme not in {"http", "https"} or not url.host:
-        raise InvalidRequestError(f"base_url: expected an absolute http(s) URL, got {str(raw)!r}")
+        shown = str(url.copy_with(username=None, password=None)) if url.userinfo else str(raw)
+        raise InvalidRequestError(f"base_url: expected an absolute http(s) URL, got {shown!r}")
     if url.query or url.fragment:
         raise InvalidRequestError("base_url: must not carry a query string or a fragment")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        warnings.warn(
+            f"tokenclient: the API key will be sent unencrypted to {url.host} over plain "
+            "http://; use an https:// base_url",
+            InsecureTransportWarning,
+            stacklevel=5,
+        )
     return str(url).rstrip("/")
+
+
+class InsecureTransportWarning(UserWarning):
+    """The API key would travel unencrypted: plain ``http://`` to a host that is not loopback."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _resolve_provider(provider: str | None, environ: Mapping[str, str]) -> str | None:

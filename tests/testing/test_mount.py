@@ -95,7 +95,7 @@ def test_make_client_lists_the_models() -> None:
     api = FakeAPI(api_key="sk-other")
     client = make_client(api, max_retries=0)
     assert isinstance(client, TokenClient)
-    assert client.base_url.rstrip("/") == "http://testserver/v1"
+    assert client.base_url.rstrip("/") == "https://testserver/v1"
     with client:
         models = client.models.list()
     assert "openai/gpt-4.1" in [model.id for model in models]
@@ -104,7 +104,7 @@ def test_make_client_lists_the_models() -> None:
 
 def test_make_client_follows_the_base_path() -> None:
     client = make_client(FakeAPI(base_path="/api/v1"))
-    assert client.base_url.rstrip("/") == "http://testserver/api/v1"
+    assert client.base_url.rstrip("/") == "https://testserver/api/v1"
     assert len(client.models.list()) > 10
 
 

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 __all__ = ["TEST_HOST", "ClientOptions", "make_async_client", "make_client", "mock_transport"]
 
-TEST_HOST = "http://testserver"
-"""The origin in-process clients talk to (nothing listens there; the transport answers)."""
+TEST_HOST = "https://testserver"
+"""The origin in-process clients talk to (nothing listens there; the transport answers).
+
+https, so the client has no reason to warn about a key sent in clear; no TLS happens in process."""
 
 
 class ClientOptions(TypedDict, total=False):

@@ -93,6 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
     """Turns one HTTP exchange into a ``FakeAPI`` call."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: with Nagle on, each response waits ~40 ms for the
+    # client's delayed ACK.
+    disable_nagle_algorithm = True
     server_version = "tokenclient-fake"
     sys_version = ""
 
