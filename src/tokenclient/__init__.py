@@ -11,6 +11,7 @@ with TokenClient() as client:  # TOKENCLIENT_API_KEY, TOKENCLIENT_BASE_URL
 """
 
 from ._client import AsyncTokenClient, TokenClient
+from ._config import InsecureTransportWarning
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -51,6 +52,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "InsecureTransportWarning",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",

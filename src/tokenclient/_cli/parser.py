@@ -1,0 +1,192 @@
+"""The ``argparse`` parser: global options before the command, command options after it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_PROVIDER, PROVIDERS
+from .._version import __version__
+
+__all__ = ["DEFAULT_CHAT_MODEL", "build_parser"]
+
+DEFAULT_CHAT_MODEL = "qwen3-8b"
+"""The model ``chat`` uses without ``--model``: small, cheap, and served by every preset."""
+
+_DESCRIPTION = f"""\
+Talk to an OpenAI-compatible model aggregator from the shell.
+
+configuration (global options, given before the command, override these):
+  {ENV_API_KEY}   the API key (keep it here rather than in --api-key)
+  {ENV_BASE_URL}  the API root, e.g. https://tokenoff.com/api/v1
+  {ENV_PROVIDER}  a provider preset instead of a URL (see --provider)
+"""
+
+_EPILOG = """\
+exit codes: 0 success, 1 the API refused or failed, 2 usage or configuration error,
+3 connection error or timeout, 130 interrupted.
+"""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _add_globals(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"tokenclient {__version__}")
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help=f"the API key; discouraged: other users can read it in `ps`, so prefer {ENV_API_KEY}",
+    )
+    parser.add_argument("--base-url", metavar="URL", help=f"the API root (else {ENV_BASE_URL})")
+    parser.add_argument(
+        "--provider",
+        choices=sorted(PROVIDERS),
+        help=f"a provider preset, for its URL and limits (else {ENV_PROVIDER})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="HTTP timeout of each request (default: 5 s to connect, 600 s to answer)",
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=_count(0),
+        metavar="N",
+        help="retries after a failed attempt (default 2; 0 disables)",
+    )
+
+
+def _add_chat(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = commands.add_parser(
+        "chat",
+        help="send one message and print the reply",
+        description="Send one message and print the reply (streamed as it arrives by default).",
+    )
+    chat.add_argument(
+        "--model", default=DEFAULT_CHAT_MODEL, help=f"the model (default {DEFAULT_CHAT_MODEL})"
+    )
+    chat.add_argument("--system", metavar="TEXT", help="a system message sent first")
+    chat.add_argument(
+        "--no-stream", action="store_true", help="wait for the whole reply, then print it"
+    )
+    chat.add_argument("--max-tokens", type=_count(1), metavar="N", help="most tokens to generate")
+    chat.add_argument("--temperature", type=float, metavar="T", help="sampling temperature, 0-2")
+    chat.add_argument("text", nargs="?", metavar="TEXT", help="the message (default: stdin)")
+
+
+def _add_models(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    models = commands.add_parser(
+        "models",
+        help="list the models the key can use",
+        description="Print the id of every model the key can use, one per line.",
+    )
+    models.add_argument(
+        "--json", action="store_true", help="print each model as a JSON object (JSON Lines)"
+    )
+
+
+def _add_image(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    image = commands.add_parser(
+        "image",
+        help="generate images",
+        description=(
+            "Generate images. With --out, save them (FILE-1.png, FILE-2.png, ... when there are "
+            "several), downloading any the provider returns as URLs; without, print their URLs."
+        ),
+    )
+    image.add_argument("--model", required=True, help="the image model")
+    image.add_argument("--prompt", required=True, help="what to draw")
+    image.add_argument("--size", help="e.g. 1024x1024")
+    image.add_argument("--n", type=_count(1), metavar="N", help="how many images")
+    image.add_argument("--out", metavar="FILE", help="save the image(s) here")
+
+
+def _add_wait_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait", action="store_true", help="wait for the video, showing progress on stderr"
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_positive_float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between polls (default 5; a server's Retry-After wins)",
+    )
+    parser.add_argument(
+        "--timeout",
+        dest="wait_timeout",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long --wait waits in all (default 600)",
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help="with --wait: download the video here (FILE-2.mp4, ...)"
+    )
+
+
+def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    video = commands.add_parser(
+        "video",
+        help="start a video task (and wait for it)",
+        description=(
+            "Start generating a video and print the task id; with --wait, wait for it and "
+            "print the video URL."
+        ),
+    )
+    video.add_argument("--model", required=True, help="the video model")
+    video.add_argument("--prompt", required=True, help="what to film")
+    video.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="length")
+    video.add_argument("--resolution", help="e.g. 720p, 1080p")
+    video.add_argument("--aspect-ratio", metavar="RATIO", help="e.g. 16:9, 9:16")
+    _add_wait_options(video)
+    status = commands.add_parser(
+        "video-status",
+        help="show a video task (and wait for it)",
+        description=(
+            "Print a video task's status (and its URL once it succeeded); with --wait, wait "
+            "for it as `video --wait` does."
+        ),
+    )
+    status.add_argument("task_id", metavar="TASK_ID", help="the id `video` printed")
+    _add_wait_options(status)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``tokenclient``; ``args.command`` names the command."""
+    parser = argparse.ArgumentParser(
+        prog="tokenclient",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_globals(parser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_chat(commands)
+    _add_models(commands)
+    _add_image(commands)
+    _add_video(commands)
+    return parser

@@ -1,0 +1,1 @@
+"""End-to-end tests: the clients, the command line and the examples over real loopback sockets."""
