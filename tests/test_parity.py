@@ -18,6 +18,7 @@ import pytest
 TWINS = [
     ("tokenclient._client", "TokenClient", "AsyncTokenClient"),
     ("tokenclient._transport", "Requester", "AsyncRequester"),
+    ("tokenclient._limiter", "Limiter", "AsyncLimiter"),
     ("tokenclient._streaming", "Stream", "AsyncStream"),
     ("tokenclient.resources.models", "Models", "AsyncModels"),
     ("tokenclient.resources.chat", "Chat", "AsyncChat"),

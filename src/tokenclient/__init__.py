@@ -10,6 +10,8 @@ with TokenClient() as client:  # TOKENCLIENT_API_KEY, TOKENCLIENT_BASE_URL
 ```
 """
 
+from typing import TYPE_CHECKING
+
 from ._client import AsyncTokenClient, TokenClient
 from ._config import InsecureTransportWarning
 from ._exceptions import (
@@ -35,9 +37,11 @@ from ._exceptions import (
     VideoTaskFailedError,
     VideoTaskTimeoutError,
 )
-from ._streaming import AsyncStream, Stream
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._streaming import AsyncStream, Stream
 
 __all__ = [
     "NOT_GIVEN",
@@ -70,3 +74,14 @@ __all__ = [
     "VideoTaskTimeoutError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The stream classes (and the pydantic models behind them) load on first use.
+    if name in {"Stream", "AsyncStream"}:
+        from . import _streaming
+
+        value: object = getattr(_streaming, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,17 +17,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 import httpx
-import pydantic
 from typing_extensions import Self, override
 
-from ._config import DEFAULT_MAX_RETRIES, ClientConfig, resolve_config
+from ._config import DEFAULT_MAX_RETRIES, ClientConfig, resolve_config, resolve_limits
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
-from ._streaming import AsyncStream, Stream
+from ._limiter import AsyncLimiter, Limiter
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ._streaming import AsyncStream, Stream
     from .resources.chat import AsyncChat, Chat
     from .resources.images import AsyncImages, Images
     from .resources.models import AsyncModels, Models
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncTokenClient", "TokenClient"]
 
-ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 # httpx keeps only 20 idle connections by default; a batch job at concurrency 50 would then
 # reconnect constantly. Keep as many idle as may be open.
@@ -142,6 +144,10 @@ class TokenClient:
         stream_idle_timeout: Longest wait, in seconds, between two data events of a stream;
             keep-alive comments do not count as data. ``None`` (default) for no limit beyond
             the read timeout.
+        max_concurrency: Most requests in flight at once (streams hold theirs until closed);
+            ``None`` for no limit. Default: the provider preset's documented limit, if any.
+        requests_per_minute: Most requests started per minute, paced by a token bucket that
+            holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
     """
 
     def __init__(
@@ -155,6 +161,8 @@ class TokenClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         stream_idle_timeout: float | None = None,
+        max_concurrency: int | NotGiven | None = NOT_GIVEN,
+        requests_per_minute: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         self._settings = _Settings(
             api_key=api_key,
@@ -169,7 +177,11 @@ class TokenClient:
         self._config = self._settings.resolve(httpx.Client)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
-        self._requester = Requester(self._http)
+        concurrency, rate = resolve_limits(
+            self._config.provider, max_concurrency, requests_per_minute
+        )
+        limiter = Limiter(max_concurrency=concurrency, requests_per_minute=rate)
+        self._requester = Requester(self._http, limiter=limiter)
         self._clock = time.monotonic
 
     @cached_property
@@ -253,10 +265,16 @@ class TokenClient:
         body: Mapping[str, object] | None = None,
         options: RequestOptions,
     ) -> Stream[ModelT]:
+        from ._streaming import Stream
+
         request = stream_request(self._config, method, path, body=body, options=options)
         response = self._requester.send(request, self._config.retry, stream=True)
         return Stream(
-            response, model=model, idle_timeout=self._config.stream_idle_timeout, clock=self._clock
+            response,
+            model=model,
+            idle_timeout=self._config.stream_idle_timeout,
+            clock=self._clock,
+            on_close=self._requester.limiter.release,
         )
 
     def close(self) -> None:
@@ -297,6 +315,10 @@ class AsyncTokenClient:
         stream_idle_timeout: Longest wait, in seconds, between two data events of a stream;
             keep-alive comments do not count as data. ``None`` (default) for no limit beyond
             the read timeout.
+        max_concurrency: Most requests in flight at once (streams hold theirs until closed);
+            ``None`` for no limit. Default: the provider preset's documented limit, if any.
+        requests_per_minute: Most requests started per minute, paced by a token bucket that
+            holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
     """
 
     def __init__(
@@ -310,6 +332,8 @@ class AsyncTokenClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         stream_idle_timeout: float | None = None,
+        max_concurrency: int | NotGiven | None = NOT_GIVEN,
+        requests_per_minute: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         self._settings = _Settings(
             api_key=api_key,
@@ -324,7 +348,11 @@ class AsyncTokenClient:
         self._config = self._settings.resolve(httpx.AsyncClient)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
-        self._requester = AsyncRequester(self._http)
+        concurrency, rate = resolve_limits(
+            self._config.provider, max_concurrency, requests_per_minute
+        )
+        limiter = AsyncLimiter(max_concurrency=concurrency, requests_per_minute=rate)
+        self._requester = AsyncRequester(self._http, limiter=limiter)
         self._clock = time.monotonic
 
     @cached_property
@@ -408,10 +436,16 @@ class AsyncTokenClient:
         body: Mapping[str, object] | None = None,
         options: RequestOptions,
     ) -> AsyncStream[ModelT]:
+        from ._streaming import AsyncStream
+
         request = stream_request(self._config, method, path, body=body, options=options)
         response = await self._requester.send(request, self._config.retry, stream=True)
         return AsyncStream(
-            response, model=model, idle_timeout=self._config.stream_idle_timeout, clock=self._clock
+            response,
+            model=model,
+            idle_timeout=self._config.stream_idle_timeout,
+            clock=self._clock,
+            on_close=self._requester.limiter.release,
         )
 
     async def close(self) -> None:

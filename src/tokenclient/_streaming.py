@@ -50,8 +50,10 @@ class Stream(Generic[ChunkT]):
         model: type[ChunkT],
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.response = response
+        self._on_close = on_close
         self._clock = clock
         self._parser = ChunkParser(model, response, idle_timeout=idle_timeout, now=clock())
         self._bytes = response.iter_bytes()
@@ -105,11 +107,19 @@ class Stream(Generic[ChunkT]):
             pass
         return self._accumulator.result()
 
+    def _closed(self) -> None:
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:  # exactly once, however often close() is called
+            on_close()
+
     def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
         self._finished = True
         self._ready.clear()
-        self.response.close()
+        try:
+            self.response.close()
+        finally:
+            self._closed()
 
     def __enter__(self) -> Self:
         return self
@@ -139,8 +149,10 @@ class AsyncStream(Generic[ChunkT]):
         model: type[ChunkT],
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.response = response
+        self._on_close = on_close
         self._clock = clock
         self._parser = ChunkParser(model, response, idle_timeout=idle_timeout, now=clock())
         self._bytes = response.aiter_bytes()
@@ -194,13 +206,21 @@ class AsyncStream(Generic[ChunkT]):
             pass
         return self._accumulator.result()
 
+    def _closed(self) -> None:
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:  # exactly once, however often close() is called
+            on_close()
+
     async def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
         self._finished = True
         self._ready.clear()
         # Shielded: a cancelled task must still close its connection instead of leaking it.
         with anyio.CancelScope(shield=True):
-            await self.response.aclose()
+            try:
+                await self.response.aclose()
+            finally:
+                self._closed()
 
     async def __aenter__(self) -> Self:
         return self

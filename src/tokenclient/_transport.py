@@ -18,6 +18,7 @@ import httpx
 from ._core import retry
 from ._core.response import make_status_error
 from ._exceptions import APIConnectionError, APITimeoutError
+from ._limiter import AsyncLimiter, Limiter
 
 __all__ = ["AsyncRequester", "Requester", "connection_error"]
 
@@ -30,6 +31,18 @@ def connection_error(error: httpx.TransportError, request: httpx.Request) -> API
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out ({kind}).", request=request)
     return APIConnectionError(f"Connection error ({kind}: {error}).", request=request)
+
+
+def _pause_on_rate_limit(
+    limiter: Limiter | AsyncLimiter,
+    status: int,
+    decision: retry.Decision,
+    policy: retry.RetryPolicy,
+) -> None:
+    # A 429 with a hint holds back every new request on this client, not just this one, so
+    # concurrent calls do not all run into the same wall. Never longer than we would sleep.
+    if status == 429 and decision.retry_after is not None:
+        limiter.pause(min(decision.retry_after, policy.max_retry_after))
 
 
 def _log_attempt(request: httpx.Request, attempt: int) -> None:
@@ -58,8 +71,10 @@ class Requester:
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.time,
+        limiter: Limiter | None = None,
     ) -> None:
         self.http = http
+        self.limiter = limiter or Limiter()
         self.sleep = sleep
         self.random = random
         self.clock = clock
@@ -72,9 +87,14 @@ class Requester:
         stream: bool = False,
         replay_safe: bool = True,
     ) -> httpx.Response:
-        """Send; the body is read unless ``stream`` (then the caller must close the response)."""
+        """Send; the body is read unless ``stream``.
+
+        With ``stream``, the returned response holds a limiter slot: the caller closes the
+        response and calls ``limiter.release()``.
+        """
         attempt = 0
         while True:
+            self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
             _log_attempt(request, attempt)
             try:
                 response = self.http.send(request, stream=True)
@@ -84,7 +104,10 @@ class Requester:
                 except BaseException:
                     response.close()
                     raise
-            except httpx.TransportError as exc:
+            except BaseException as exc:
+                self.limiter.release()
+                if not isinstance(exc, httpx.TransportError):
+                    raise
                 decision = retry.after_error(
                     policy, attempt, exc, replay_safe=replay_safe, random=self.random()
                 )
@@ -94,13 +117,17 @@ class Requester:
             else:
                 log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.is_success:
+                    if not stream:
+                        self.limiter.release()
                     return response
+                self.limiter.release()
                 now = self.clock()
                 decision = retry.after_status(
                     policy, attempt, response.status_code, response.headers,
                     now=now, random=self.random(),
                 )  # fmt: skip
                 _log_decision(request, attempt, decision)
+                _pause_on_rate_limit(self.limiter, response.status_code, decision, policy)
                 if not decision.retry:
                     raise make_status_error(response, now=now)
             self.sleep(decision.delay)
@@ -117,8 +144,10 @@ class AsyncRequester:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         random: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.time,
+        limiter: AsyncLimiter | None = None,
     ) -> None:
         self.http = http
+        self.limiter = limiter or AsyncLimiter()
         self.sleep = sleep
         self.random = random
         self.clock = clock
@@ -131,9 +160,14 @@ class AsyncRequester:
         stream: bool = False,
         replay_safe: bool = True,
     ) -> httpx.Response:
-        """Send; the body is read unless ``stream`` (then the caller must close the response)."""
+        """Send; the body is read unless ``stream``.
+
+        With ``stream``, the returned response holds a limiter slot: the caller closes the
+        response and calls ``limiter.release()``.
+        """
         attempt = 0
         while True:
+            await self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
             _log_attempt(request, attempt)
             try:
                 response = await self.http.send(request, stream=True)
@@ -143,7 +177,10 @@ class AsyncRequester:
                 except BaseException:
                     await response.aclose()
                     raise
-            except httpx.TransportError as exc:
+            except BaseException as exc:
+                self.limiter.release()
+                if not isinstance(exc, httpx.TransportError):
+                    raise
                 decision = retry.after_error(
                     policy, attempt, exc, replay_safe=replay_safe, random=self.random()
                 )
@@ -153,13 +190,17 @@ class AsyncRequester:
             else:
                 log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
                 if response.is_success:
+                    if not stream:
+                        self.limiter.release()
                     return response
+                self.limiter.release()
                 now = self.clock()
                 decision = retry.after_status(
                     policy, attempt, response.status_code, response.headers,
                     now=now, random=self.random(),
                 )  # fmt: skip
                 _log_decision(request, attempt, decision)
+                _pause_on_rate_limit(self.limiter, response.status_code, decision, policy)
                 if not decision.retry:
                     raise make_status_error(response, now=now)
             await self.sleep(decision.delay)

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import httpx
-import pydantic
 
 from .._exceptions import APIResponseValidationError, APIStatusError, status_error_class
-from ..types.errors import ErrorObject
 from .retry import retry_after_seconds
+
+if TYPE_CHECKING:
+    # pydantic is imported on first use: `import tokenclient` stays cheap (see benchmarks/).
+    from pydantic import BaseModel
+
+    from ..types.errors import ErrorObject
 
 __all__ = ["MAX_MESSAGE_LENGTH", "decode_body", "make_status_error", "parse_model", "shorten"]
 
 MAX_MESSAGE_LENGTH = 300
 """Longest message an exception carries; the whole body stays available as ``.body``."""
 
-ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -62,12 +66,16 @@ def _html_message(content: bytes) -> str | None:
 
 
 def _from_mapping(data: dict[str, object]) -> tuple[str | None, ErrorObject | None]:
+    from pydantic import ValidationError
+
+    from ..types.errors import ErrorObject
+
     error = data.get("error")
     if isinstance(error, dict):
         error = cast("dict[str, object]", error)
         try:
             envelope = ErrorObject.model_validate(error)
-        except pydantic.ValidationError:
+        except ValidationError:
             return _compact(error), None
         return envelope.message or envelope.type or _compact(error), envelope
     if isinstance(error, str) and error:
@@ -113,9 +121,11 @@ def make_status_error(response: httpx.Response, *, now: float) -> APIStatusError
 
 def parse_model(model: type[ModelT], response: httpx.Response) -> ModelT:
     """Validate the response bytes straight into ``model`` (pydantic's fast JSON path)."""
+    from pydantic import ValidationError  # already loaded: `model` is a pydantic model
+
     try:
         return model.model_validate_json(response.content)
-    except pydantic.ValidationError as exc:
+    except ValidationError as exc:
         body = decode_body(response.content)
         first = exc.errors(include_url=False)[0] if exc.error_count() else None
         where = ".".join(str(p) for p in first["loc"]) if first else ""

@@ -50,7 +50,7 @@ def make_client(api: FakeAPI | None = None, **options: Unpack[ClientOptions]) ->
     client's timeouts reach the fake, so a ``slow`` model times out at once when the read
     timeout is shorter than ``api.slow_seconds``.
     """
-    from .._client import TokenClient  # noqa: PLC0415  (keeps tokenclient.testing light)
+    from .._client import TokenClient
 
     api = api if api is not None else FakeAPI()
     http_client = httpx.Client(transport=mock_transport(api))
@@ -66,7 +66,7 @@ def make_async_client(
     api: FakeAPI | None = None, **options: Unpack[ClientOptions]
 ) -> AsyncTokenClient:
     """An ``AsyncTokenClient`` wired to ``api`` in process (asyncio or trio); cf. make_client."""
-    from .._client import AsyncTokenClient  # noqa: PLC0415  (keeps tokenclient.testing light)
+    from .._client import AsyncTokenClient
 
     api = api if api is not None else FakeAPI()
     http_client = httpx.AsyncClient(transport=mock_transport(api))

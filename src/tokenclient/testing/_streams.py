@@ -75,6 +75,6 @@ class ByteStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 async def _async_sleep(seconds: float) -> None:
     # Imported on first use: a fake without delays never loads anyio. anyio.sleep works on
     # asyncio and trio, and is cancellable like any real network wait.
-    import anyio  # noqa: PLC0415
+    import anyio
 
     await anyio.sleep(seconds)

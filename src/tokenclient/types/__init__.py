@@ -1,89 +1,188 @@
-"""The pydantic models of requests, responses, stream chunks and errors."""
+"""The pydantic models of requests, responses, stream chunks and errors.
 
-from .chat import (
-    Annotation,
-    AnnotationURLCitation,
-    ChatCompletion,
-    ChatCompletionAudio,
-    ChatCompletionChunk,
-    ChatCompletionMessage,
-    ChatCompletionMessageToolCall,
-    ChatCompletionTokenLogprob,
-    Choice,
-    ChoiceDelta,
-    ChoiceDeltaFunctionCall,
-    ChoiceDeltaToolCall,
-    ChoiceDeltaToolCallFunction,
-    ChoiceLogprobs,
-    ChunkChoice,
-    CompletionTokensDetails,
-    CompletionUsage,
-    Custom,
-    Function,
-    FunctionCall,
-    PromptTokensDetails,
-    TopLogprob,
-)
-from .chat_create_params import (
-    ChatCompletionCreateParams,
-    RequestOptionsParams,
-)
-from .chat_params import (
-    AssistantMessage,
-    ChatCompletionAssistantMessageParam,
-    ChatCompletionAudioParam,
-    ChatCompletionContentPartFileParam,
-    ChatCompletionContentPartImageParam,
-    ChatCompletionContentPartInputAudioParam,
-    ChatCompletionContentPartParam,
-    ChatCompletionContentPartRefusalParam,
-    ChatCompletionContentPartTextParam,
-    ChatCompletionDeveloperMessageParam,
-    ChatCompletionMessageParam,
-    ChatCompletionMessageToolCallParam,
-    ChatCompletionNamedToolChoiceParam,
-    ChatCompletionStreamOptionsParam,
-    ChatCompletionSystemMessageParam,
-    ChatCompletionToolChoiceOptionParam,
-    ChatCompletionToolMessageParam,
-    ChatCompletionToolParam,
-    ChatCompletionUserMessageParam,
-    DeveloperMessage,
-    FileContent,
-    FunctionDefinition,
-    ImageURL,
-    InputAudio,
-    JSONSchema,
-    MessageInput,
-    MessageModel,
-    NamedToolChoiceFunction,
-    ReasoningEffort,
-    ResponseFormat,
-    ResponseFormatJSONObject,
-    ResponseFormatJSONSchema,
-    ResponseFormatText,
-    SystemMessage,
-    ToolMessage,
-    UserMessage,
-)
-from .errors import (
-    ErrorObject,
-    ErrorResponse,
-)
-from .images import Image, ImagesResponse, ImagesUsage
-from .models import (
-    Model,
-    ModelList,
-)
-from .video_params import (
-    AudioURLContentParam,
-    ImageURLContentParam,
-    MediaURLParam,
-    VideoContentParam,
-    VideoContentRole,
-    VideoURLContentParam,
-)
-from .videos import VideoResult, VideoTask, VideoTaskErrorInfo, VideoTaskStatus
+Each name is imported on first use (PEP 562), so ``import tokenclient`` does not build every
+model: a program that only chats never pays for the image and video models.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .chat import (
+        Annotation,
+        AnnotationURLCitation,
+        ChatCompletion,
+        ChatCompletionAudio,
+        ChatCompletionChunk,
+        ChatCompletionMessage,
+        ChatCompletionMessageToolCall,
+        ChatCompletionTokenLogprob,
+        Choice,
+        ChoiceDelta,
+        ChoiceDeltaFunctionCall,
+        ChoiceDeltaToolCall,
+        ChoiceDeltaToolCallFunction,
+        ChoiceLogprobs,
+        ChunkChoice,
+        CompletionTokensDetails,
+        CompletionUsage,
+        Custom,
+        Function,
+        FunctionCall,
+        PromptTokensDetails,
+        TopLogprob,
+    )
+    from .chat_create_params import (
+        ChatCompletionCreateParams,
+        RequestOptionsParams,
+    )
+    from .chat_params import (
+        AssistantMessage,
+        ChatCompletionAssistantMessageParam,
+        ChatCompletionAudioParam,
+        ChatCompletionContentPartFileParam,
+        ChatCompletionContentPartImageParam,
+        ChatCompletionContentPartInputAudioParam,
+        ChatCompletionContentPartParam,
+        ChatCompletionContentPartRefusalParam,
+        ChatCompletionContentPartTextParam,
+        ChatCompletionDeveloperMessageParam,
+        ChatCompletionMessageParam,
+        ChatCompletionMessageToolCallParam,
+        ChatCompletionNamedToolChoiceParam,
+        ChatCompletionStreamOptionsParam,
+        ChatCompletionSystemMessageParam,
+        ChatCompletionToolChoiceOptionParam,
+        ChatCompletionToolMessageParam,
+        ChatCompletionToolParam,
+        ChatCompletionUserMessageParam,
+        DeveloperMessage,
+        FileContent,
+        FunctionDefinition,
+        ImageURL,
+        InputAudio,
+        JSONSchema,
+        MessageInput,
+        MessageModel,
+        NamedToolChoiceFunction,
+        ReasoningEffort,
+        ResponseFormat,
+        ResponseFormatJSONObject,
+        ResponseFormatJSONSchema,
+        ResponseFormatText,
+        SystemMessage,
+        ToolMessage,
+        UserMessage,
+    )
+    from .errors import (
+        ErrorObject,
+        ErrorResponse,
+    )
+    from .images import (
+        Image,
+        ImagesResponse,
+        ImagesUsage,
+    )
+    from .models import (
+        Model,
+        ModelList,
+    )
+    from .video_params import (
+        AudioURLContentParam,
+        ImageURLContentParam,
+        MediaURLParam,
+        VideoContentParam,
+        VideoContentRole,
+        VideoURLContentParam,
+    )
+    from .videos import (
+        VideoResult,
+        VideoTask,
+        VideoTaskErrorInfo,
+        VideoTaskStatus,
+    )
+
+_LAZY: dict[str, str] = {
+    "Annotation": "chat",
+    "AnnotationURLCitation": "chat",
+    "AssistantMessage": "chat_params",
+    "AudioURLContentParam": "video_params",
+    "ChatCompletion": "chat",
+    "ChatCompletionAssistantMessageParam": "chat_params",
+    "ChatCompletionAudio": "chat",
+    "ChatCompletionAudioParam": "chat_params",
+    "ChatCompletionChunk": "chat",
+    "ChatCompletionContentPartFileParam": "chat_params",
+    "ChatCompletionContentPartImageParam": "chat_params",
+    "ChatCompletionContentPartInputAudioParam": "chat_params",
+    "ChatCompletionContentPartParam": "chat_params",
+    "ChatCompletionContentPartRefusalParam": "chat_params",
+    "ChatCompletionContentPartTextParam": "chat_params",
+    "ChatCompletionCreateParams": "chat_create_params",
+    "ChatCompletionDeveloperMessageParam": "chat_params",
+    "ChatCompletionMessage": "chat",
+    "ChatCompletionMessageParam": "chat_params",
+    "ChatCompletionMessageToolCall": "chat",
+    "ChatCompletionMessageToolCallParam": "chat_params",
+    "ChatCompletionNamedToolChoiceParam": "chat_params",
+    "ChatCompletionStreamOptionsParam": "chat_params",
+    "ChatCompletionSystemMessageParam": "chat_params",
+    "ChatCompletionTokenLogprob": "chat",
+    "ChatCompletionToolChoiceOptionParam": "chat_params",
+    "ChatCompletionToolMessageParam": "chat_params",
+    "ChatCompletionToolParam": "chat_params",
+    "ChatCompletionUserMessageParam": "chat_params",
+    "Choice": "chat",
+    "ChoiceDelta": "chat",
+    "ChoiceDeltaFunctionCall": "chat",
+    "ChoiceDeltaToolCall": "chat",
+    "ChoiceDeltaToolCallFunction": "chat",
+    "ChoiceLogprobs": "chat",
+    "ChunkChoice": "chat",
+    "CompletionTokensDetails": "chat",
+    "CompletionUsage": "chat",
+    "Custom": "chat",
+    "DeveloperMessage": "chat_params",
+    "ErrorObject": "errors",
+    "ErrorResponse": "errors",
+    "FileContent": "chat_params",
+    "Function": "chat",
+    "FunctionCall": "chat",
+    "FunctionDefinition": "chat_params",
+    "Image": "images",
+    "ImageURL": "chat_params",
+    "ImageURLContentParam": "video_params",
+    "ImagesResponse": "images",
+    "ImagesUsage": "images",
+    "InputAudio": "chat_params",
+    "JSONSchema": "chat_params",
+    "MediaURLParam": "video_params",
+    "MessageInput": "chat_params",
+    "MessageModel": "chat_params",
+    "Model": "models",
+    "ModelList": "models",
+    "NamedToolChoiceFunction": "chat_params",
+    "PromptTokensDetails": "chat",
+    "ReasoningEffort": "chat_params",
+    "RequestOptionsParams": "chat_create_params",
+    "ResponseFormat": "chat_params",
+    "ResponseFormatJSONObject": "chat_params",
+    "ResponseFormatJSONSchema": "chat_params",
+    "ResponseFormatText": "chat_params",
+    "SystemMessage": "chat_params",
+    "ToolMessage": "chat_params",
+    "TopLogprob": "chat",
+    "UserMessage": "chat_params",
+    "VideoContentParam": "video_params",
+    "VideoContentRole": "video_params",
+    "VideoResult": "videos",
+    "VideoTask": "videos",
+    "VideoTaskErrorInfo": "videos",
+    "VideoTaskStatus": "videos",
+    "VideoURLContentParam": "video_params",
+}
 
 __all__ = [
     "Annotation",
@@ -164,3 +263,16 @@ __all__ = [
     "VideoTaskStatus",
     "VideoURLContentParam",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
