@@ -41,8 +41,27 @@ def make_client(
     stream_idle_timeout: float | None = None,
     provider: str | None = None,
 ) -> AnyClient:
-    """A client of ``kind`` answering through ``handler``; retry sleeps are recorded, not slept."""
+    """A client of ``kind`` answering through ``handler``; nothing really sleeps.
+
+    Retry sleeps are recorded in ``delays``. Retry sleeps and limiter waits (rate pacing, the
+    pause after a 429) advance one fake clock, the limiter's, so they add up as they would.
+    """
     recorded = delays if delays is not None else []
+    fake_now = [0.0]
+
+    def sleep_and_record(seconds: float) -> None:
+        recorded.append(seconds)
+        fake_now[0] += seconds
+
+    def wait(seconds: float) -> None:
+        fake_now[0] += seconds
+
+    async def async_sleep_and_record(seconds: float) -> None:
+        sleep_and_record(seconds)
+
+    async def async_wait(seconds: float) -> None:
+        wait(seconds)
+
     transport = httpx.MockTransport(handler)
     client: AnyClient
     if kind == "sync":
@@ -56,7 +75,8 @@ def make_client(
             provider=provider,
             http_client=httpx.Client(transport=transport),
         )
-        client._requester.sleep = recorded.append
+        client._requester.sleep = sleep_and_record
+        client._requester.limiter._sleep = wait
     else:
         client = AsyncTokenClient(
             api_key=KEY,
@@ -68,11 +88,9 @@ def make_client(
             provider=provider,
             http_client=httpx.AsyncClient(transport=transport),
         )
-
-        async def record(seconds: float) -> None:
-            recorded.append(seconds)
-
-        client._requester.sleep = record
+        client._requester.sleep = async_sleep_and_record
+        client._requester.limiter._sleep = async_wait
+    client._requester.limiter._clock = lambda: fake_now[0]
     client._requester.random = lambda: 0.0  # no jitter: delays are exact
     return client
 

@@ -1,0 +1,95 @@
+"""tokenclient as a user would write it: defaults kept (retries on), typed replies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import httpx
+
+from benchmarks.payloads import CHUNK_HEADER, MODEL, conversation
+from tokenclient import AsyncTokenClient, TokenClient
+
+if TYPE_CHECKING:  # importing ``tokenclient.types`` at run time would load every model
+    from tokenclient.types import ChatCompletionMessageParam
+
+__all__ = ["TokenclientAsync", "TokenclientSync", "async_client", "sync_client"]
+
+
+def _messages(count: int) -> list[ChatCompletionMessageParam]:
+    """The conversation as typed message dicts (they are plain dicts at run time)."""
+    return cast("list[ChatCompletionMessageParam]", conversation(count))
+
+
+class TokenclientSync:
+    """Chat completions through ``TokenClient``."""
+
+    def __init__(self, client: TokenClient, messages: int) -> None:
+        self._client = client
+        self._messages = _messages(messages)
+
+    def request(self) -> int:
+        """One chat completion."""
+        reply = self._client.chat.completions.create(model=MODEL, messages=self._messages)
+        return len(reply.choices[0].message.content or "")
+
+    def stream(self, chunks: int) -> int:
+        """One streamed completion, chunk by chunk."""
+        seen = 0
+        with self._client.chat.completions.create(
+            model=MODEL,
+            messages=self._messages,
+            stream=True,
+            extra_headers={CHUNK_HEADER: str(chunks)},
+        ) as stream:
+            for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content is not None:
+                    seen += 1
+        return seen
+
+    def close(self) -> None:
+        """Close the client."""
+        self._client.close()
+
+
+class TokenclientAsync:
+    """Chat completions through ``AsyncTokenClient``."""
+
+    def __init__(self, client: AsyncTokenClient, messages: int) -> None:
+        self._client = client
+        self._messages = _messages(messages)
+
+    async def request(self) -> int:
+        """One chat completion."""
+        reply = await self._client.chat.completions.create(model=MODEL, messages=self._messages)
+        return len(reply.choices[0].message.content or "")
+
+    async def stream(self, chunks: int) -> int:
+        """One streamed completion, chunk by chunk."""
+        seen = 0
+        async with await self._client.chat.completions.create(
+            model=MODEL,
+            messages=self._messages,
+            stream=True,
+            extra_headers={CHUNK_HEADER: str(chunks)},
+        ) as stream:
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content is not None:
+                    seen += 1
+        return seen
+
+    async def close(self) -> None:
+        """Close the client."""
+        await self._client.close()
+
+
+def sync_client(base_url: str, messages: int) -> TokenclientSync:
+    """A driver over a fresh ``TokenClient``."""
+    return TokenclientSync(TokenClient(api_key="sk-bench", base_url=base_url), messages)
+
+
+def async_client(
+    base_url: str, messages: int, http_client: httpx.AsyncClient | None = None
+) -> TokenclientAsync:
+    """A driver over a fresh ``AsyncTokenClient`` (on ``http_client`` when given)."""
+    client = AsyncTokenClient(api_key="sk-bench", base_url=base_url, http_client=http_client)
+    return TokenclientAsync(client, messages)
