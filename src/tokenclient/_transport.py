@@ -46,7 +46,13 @@ def _pause_on_rate_limit(
 
 
 def _log_attempt(request: httpx.Request, attempt: int) -> None:
-    log.debug("%s %s attempt=%d", request.method, request.url.path, attempt + 1)
+    if log.isEnabledFor(logging.DEBUG):  # skip building the arguments on the hot path
+        log.debug("%s %s attempt=%d", request.method, request.url.path, attempt + 1)
+
+
+def _log_response(request: httpx.Request, response: httpx.Response) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
 
 
 def _log_decision(request: httpx.Request, attempt: int, decision: retry.Decision) -> None:
@@ -115,7 +121,7 @@ class Requester:
                 if not decision.retry:
                     raise connection_error(exc, request) from exc
             else:
-                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                _log_response(request, response)
                 if response.is_success:
                     if not stream:
                         self.limiter.release()
@@ -188,7 +194,7 @@ class AsyncRequester:
                 if not decision.retry:
                     raise connection_error(exc, request) from exc
             else:
-                log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                _log_response(request, response)
                 if response.is_success:
                     if not stream:
                         self.limiter.release()
