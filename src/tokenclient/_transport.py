@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 import anyio
 import httpx
@@ -31,18 +32,6 @@ def connection_error(error: httpx.TransportError, request: httpx.Request) -> API
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out ({kind}).", request=request)
     return APIConnectionError(f"Connection error ({kind}: {error}).", request=request)
-
-
-def _pause_on_rate_limit(
-    limiter: Limiter | AsyncLimiter,
-    status: int,
-    decision: retry.Decision,
-    policy: retry.RetryPolicy,
-) -> None:
-    # A 429 with a hint holds back every new request on this client, not just this one, so
-    # concurrent calls do not all run into the same wall. Never longer than we would sleep.
-    if status == 429 and decision.retry_after is not None:
-        limiter.pause(min(decision.retry_after, policy.max_retry_after))
 
 
 def _log_attempt(request: httpx.Request, attempt: int) -> None:
@@ -67,7 +56,54 @@ def _log_decision(request: httpx.Request, attempt: int, decision: retry.Decision
     )
 
 
-class Requester:
+LimiterT = TypeVar("LimiterT", Limiter, AsyncLimiter)
+
+
+class _Decide(Generic[LimiterT]):
+    """What both loops do between attempts: log, decide, pause the limiter, or raise."""
+
+    limiter: LimiterT
+    random: Callable[[], float]
+    clock: Callable[[], float]
+
+    def _after_error(
+        self,
+        request: httpx.Request,
+        error: httpx.TransportError,
+        policy: retry.RetryPolicy,
+        attempt: int,
+        replay_safe: bool,
+    ) -> retry.Decision:
+        decision = retry.after_error(
+            policy, attempt, error, replay_safe=replay_safe, random=self.random()
+        )
+        _log_decision(request, attempt, decision)
+        if not decision.retry:
+            raise connection_error(error, request) from error
+        return decision
+
+    def _after_status(
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        policy: retry.RetryPolicy,
+        attempt: int,
+    ) -> retry.Decision:
+        now = self.clock()
+        decision = retry.after_status(
+            policy, attempt, response.status_code, response.headers, now=now, random=self.random()
+        )
+        _log_decision(request, attempt, decision)
+        if response.status_code == 429 and decision.retry_after is not None:
+            # A 429 hint holds back every new request on this client, not just this one, so
+            # concurrent calls do not all run into the same wall. Never longer than we'd sleep.
+            self.limiter.pause(min(decision.retry_after, policy.max_retry_after))
+        if not decision.retry:
+            raise make_status_error(response, now=now)
+        return decision
+
+
+class Requester(_Decide[Limiter]):
     """Sends one request, retrying as ``policy`` allows; returns a success response."""
 
     def __init__(
@@ -113,13 +149,8 @@ class Requester:
             except BaseException as exc:
                 self.limiter.release()
                 if not isinstance(exc, httpx.TransportError):
-                    raise
-                decision = retry.after_error(
-                    policy, attempt, exc, replay_safe=replay_safe, random=self.random()
-                )
-                _log_decision(request, attempt, decision)
-                if not decision.retry:
-                    raise connection_error(exc, request) from exc
+                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+                decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
                 if response.is_success:
@@ -127,20 +158,12 @@ class Requester:
                         self.limiter.release()
                     return response
                 self.limiter.release()
-                now = self.clock()
-                decision = retry.after_status(
-                    policy, attempt, response.status_code, response.headers,
-                    now=now, random=self.random(),
-                )  # fmt: skip
-                _log_decision(request, attempt, decision)
-                _pause_on_rate_limit(self.limiter, response.status_code, decision, policy)
-                if not decision.retry:
-                    raise make_status_error(response, now=now)
+                decision = self._after_status(request, response, policy, attempt)
             self.sleep(decision.delay)
             attempt += 1
 
 
-class AsyncRequester:
+class AsyncRequester(_Decide[AsyncLimiter]):
     """Sends one request, retrying as ``policy`` allows; returns a success response."""
 
     def __init__(
@@ -186,13 +209,8 @@ class AsyncRequester:
             except BaseException as exc:
                 self.limiter.release()
                 if not isinstance(exc, httpx.TransportError):
-                    raise
-                decision = retry.after_error(
-                    policy, attempt, exc, replay_safe=replay_safe, random=self.random()
-                )
-                _log_decision(request, attempt, decision)
-                if not decision.retry:
-                    raise connection_error(exc, request) from exc
+                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+                decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
                 if response.is_success:
@@ -200,14 +218,6 @@ class AsyncRequester:
                         self.limiter.release()
                     return response
                 self.limiter.release()
-                now = self.clock()
-                decision = retry.after_status(
-                    policy, attempt, response.status_code, response.headers,
-                    now=now, random=self.random(),
-                )  # fmt: skip
-                _log_decision(request, attempt, decision)
-                _pause_on_rate_limit(self.limiter, response.status_code, decision, policy)
-                if not decision.retry:
-                    raise make_status_error(response, now=now)
+                decision = self._after_status(request, response, policy, attempt)
             await self.sleep(decision.delay)
             attempt += 1
