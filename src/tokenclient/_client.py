@@ -44,15 +44,6 @@ ModelT = TypeVar("ModelT", bound="BaseModel")
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 
-def _describe(client: TokenClient | AsyncTokenClient) -> str:
-    config = client._config
-    provider = f", provider={config.provider!r}" if config.provider else ""
-    return (
-        f"{type(client).__name__}(base_url={config.base_url!r}{provider}, "
-        f"max_retries={config.retry.max_retries})"
-    )
-
-
 @dataclass(frozen=True)
 class _Settings:
     """The arguments a client was made with; ``with_options`` replaces some of them."""
@@ -113,21 +104,61 @@ class _Settings:
         )
 
 
-ClientT = TypeVar("ClientT", bound="TokenClient | AsyncTokenClient")
+class _ClientBase:
+    """What the twins share: settings, ``with_options``, ``base_url`` and a key-free ``repr``."""
+
+    _settings: _Settings
+    _config: ClientConfig
+    _owns_http: bool
+    _http_kind: type[httpx.Client | httpx.AsyncClient]
+
+    def with_options(
+        self,
+        *,
+        api_key: str | NotGiven = NOT_GIVEN,
+        base_url: str | httpx.URL | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
+        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> Self:
+        """A copy with some options changed, sharing this client's connection pool and limits.
+
+        ``client.with_options(timeout=30, max_retries=0).chat.completions.create(...)``.
+        Closing the copy does not close the shared pool; closing the original does.
+        """
+        settings = self._settings.updated(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+        )
+        twin = copy.copy(self)  # shares the pool, the requester and its limiter
+        for resource in ("chat", "models", "images", "videos"):
+            twin.__dict__.pop(resource, None)  # cached resources are bound to the original
+        twin._settings = settings
+        twin._config = settings.resolve(self._http_kind)
+        twin._owns_http = False  # the original closes the shared pool
+        return twin
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is joined to."""
+        return self._config.base_url
+
+    @override
+    def __repr__(self) -> str:
+        config = self._config
+        provider = f", provider={config.provider!r}" if config.provider else ""
+        return (
+            f"{type(self).__name__}(base_url={config.base_url!r}{provider}, "
+            f"max_retries={config.retry.max_retries})"
+        )
 
 
-def _copy_with(client: ClientT, settings: _Settings) -> ClientT:
-    """A copy of ``client`` with other settings that shares its pool, limiter and requester."""
-    twin = copy.copy(client)
-    for resource in ("chat", "models", "images", "videos"):
-        twin.__dict__.pop(resource, None)  # cached resources are bound to the original
-    twin._settings = settings
-    twin._config = settings.resolve(type(client._http))
-    twin._owns_http = False  # the original closes the shared pool
-    return twin
-
-
-class TokenClient:
+class TokenClient(_ClientBase):
     """A synchronous client for an OpenAI-compatible aggregator.
 
     Args:
@@ -149,6 +180,8 @@ class TokenClient:
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
     """
+
+    _http_kind = httpx.Client
 
     def __init__(
         self,
@@ -174,7 +207,7 @@ class TokenClient:
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
         )
-        self._config = self._settings.resolve(httpx.Client)
+        self._config = self._settings.resolve(self._http_kind)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
         concurrency, rate = resolve_limits(
@@ -211,36 +244,6 @@ class TokenClient:
         from .resources.videos import Videos
 
         return Videos(self)
-
-    def with_options(
-        self,
-        *,
-        api_key: str | NotGiven = NOT_GIVEN,
-        base_url: str | httpx.URL | NotGiven = NOT_GIVEN,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> Self:
-        """A copy with some options changed, sharing this client's connection pool and limits.
-
-        ``client.with_options(timeout=30, max_retries=0).chat.completions.create(...)``.
-        Closing the copy does not close the shared pool; closing the original does.
-        """
-        settings = self._settings.updated(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            stream_idle_timeout=stream_idle_timeout,
-        )
-        return _copy_with(self, settings)
-
-    @property
-    def base_url(self) -> str:
-        """The API root every path is joined to."""
-        return self._config.base_url
 
     def _request(
         self,
@@ -293,12 +296,8 @@ class TokenClient:
     ) -> None:
         self.close()
 
-    @override
-    def __repr__(self) -> str:
-        return _describe(self)
 
-
-class AsyncTokenClient:
+class AsyncTokenClient(_ClientBase):
     """An asynchronous client for an OpenAI-compatible aggregator (asyncio or trio).
 
     Args:
@@ -320,6 +319,8 @@ class AsyncTokenClient:
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
     """
+
+    _http_kind = httpx.AsyncClient
 
     def __init__(
         self,
@@ -345,7 +346,7 @@ class AsyncTokenClient:
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
         )
-        self._config = self._settings.resolve(httpx.AsyncClient)
+        self._config = self._settings.resolve(self._http_kind)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
         concurrency, rate = resolve_limits(
@@ -382,36 +383,6 @@ class AsyncTokenClient:
         from .resources.videos import AsyncVideos
 
         return AsyncVideos(self)
-
-    def with_options(
-        self,
-        *,
-        api_key: str | NotGiven = NOT_GIVEN,
-        base_url: str | httpx.URL | NotGiven = NOT_GIVEN,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
-        stream_idle_timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> Self:
-        """A copy with some options changed, sharing this client's connection pool and limits.
-
-        ``client.with_options(timeout=30, max_retries=0).chat.completions.create(...)``.
-        Closing the copy does not close the shared pool; closing the original does.
-        """
-        settings = self._settings.updated(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            stream_idle_timeout=stream_idle_timeout,
-        )
-        return _copy_with(self, settings)
-
-    @property
-    def base_url(self) -> str:
-        """The API root every path is joined to."""
-        return self._config.base_url
 
     async def _request(
         self,
@@ -463,7 +434,3 @@ class AsyncTokenClient:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    @override
-    def __repr__(self) -> str:
-        return _describe(self)
