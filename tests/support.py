@@ -95,6 +95,22 @@ def make_client(
     return client
 
 
+def scripted(*outcomes: httpx.Response | BaseException) -> tuple[list[httpx.Request], Handler]:
+    """A handler that plays ``outcomes`` in order (the last one repeats)."""
+    seen: list[httpx.Request] = []
+    queue: Iterator[httpx.Response | BaseException] = iter(outcomes)
+    last = outcomes[-1]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        outcome = next(queue, last)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    return seen, handler
+
+
 async def close(client: AnyClient) -> None:
     """Close either kind of client, and the http client the test gave it."""
     await resolve(client.close())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from tokenclient import APITimeoutError, InvalidRequestError
 from tokenclient.types.images import ImagesResponse
 
-from .support import Handler, Kind, close, make_client, resolve
+from .support import Kind, close, make_client, resolve, scripted
 
 pytestmark = pytest.mark.anyio
 KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
@@ -23,22 +22,6 @@ URL_RESPONSE: dict[str, object] = {
     "usage": {"input_tokens": 9, "output_tokens": 4160, "total_tokens": 4169},
     "cost": 0.04,
 }
-
-
-def scripted(*outcomes: httpx.Response | BaseException) -> tuple[list[httpx.Request], Handler]:
-    """A handler that plays ``outcomes`` in order (the last one repeats)."""
-    seen: list[httpx.Request] = []
-    queue: Iterator[httpx.Response | BaseException] = iter(outcomes)
-    last = outcomes[-1]
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        outcome = next(queue, last)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    return seen, handler
 
 
 def ok(body: dict[str, object] = URL_RESPONSE) -> httpx.Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import anyio
 import httpx
@@ -19,26 +18,10 @@ from tokenclient import (
     ServiceUnavailableError,
 )
 
-from .support import BASE_URL, KEY, Handler, Kind, close, make_client, resolve
+from .support import BASE_URL, KEY, Kind, close, make_client, resolve, scripted
 
 OK: dict[str, object] = {"object": "list", "data": []}
 KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
-
-
-def scripted(*outcomes: httpx.Response | BaseException) -> tuple[list[httpx.Request], Handler]:
-    """A handler that plays ``outcomes`` in order (the last one repeats)."""
-    seen: list[httpx.Request] = []
-    queue: Iterator[httpx.Response | BaseException] = iter(outcomes)
-    last = outcomes[-1]
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        outcome = next(queue, last)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    return seen, handler
 
 
 def status(code: int, **headers: str) -> httpx.Response:

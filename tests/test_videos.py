@@ -7,7 +7,6 @@ every timing assertion is exact.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import anyio
 import httpx
@@ -29,7 +28,7 @@ from tokenclient.resources.videos import AsyncVideos
 from tokenclient.types.video_params import VideoContentParam
 from tokenclient.types.videos import VideoTask
 
-from .support import AnyClient, Handler, Kind, close, make_client, resolve
+from .support import AnyClient, Handler, Kind, close, make_client, resolve, scripted
 
 pytestmark = pytest.mark.anyio
 KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
@@ -57,22 +56,6 @@ class FakeTime:
     @property
     def elapsed(self) -> float:
         return self.now - START
-
-
-def scripted(*outcomes: httpx.Response | BaseException) -> tuple[list[httpx.Request], Handler]:
-    """A handler that plays ``outcomes`` in order (the last one repeats)."""
-    seen: list[httpx.Request] = []
-    queue: Iterator[httpx.Response | BaseException] = iter(outcomes)
-    last = outcomes[-1]
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        outcome = next(queue, last)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    return seen, handler
 
 
 def task(
