@@ -104,17 +104,18 @@ class ClientConfig:
         )
 
 
-_BAD_NAME = frozenset("\r\n\0: \t")
-_BAD_VALUE = frozenset("\r\n\0")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 def _check_header(name: str, value: str) -> None:
-    # h11 would refuse these at send time, as a transport error that looks retryable; refusing
-    # them here names the header and never echoes its value (it may be the key).
-    if not name or _BAD_NAME.intersection(name) or _BAD_VALUE.intersection(value):
+    # httpx/h11 would refuse these only at send time: as a transport error that looks
+    # retryable, or as a UnicodeEncodeError whose repr holds the whole value (the key).
+    # Refusing them here names the header and never echoes its value.
+    if not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
         raise InvalidRequestError(
-            f"header {name!r}: names must be non-empty tokens and values must not contain "
-            "CR, LF or NUL"
+            f"header {name!r}: names must be tokens (RFC 9110) and values printable ASCII "
+            "(no CR, LF, NUL, other control characters or non-ASCII text)"
         )
 
 

@@ -31,7 +31,8 @@ def connection_error(error: httpx.TransportError, request: httpx.Request) -> API
     kind = type(error).__name__
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out ({kind}).", request=request)
-    return APIConnectionError(f"Connection error ({kind}: {error}).", request=request)
+    detail = f"{kind}: {error}" if str(error) else kind
+    return APIConnectionError(f"Connection error ({detail}).", request=request)
 
 
 def _log_attempt(request: httpx.Request, attempt: int) -> None:

@@ -52,7 +52,8 @@ class Decision:
 
 def backoff_delay(policy: RetryPolicy, attempt: int, random: float) -> float:
     """``min(initial * 2**attempt, max)`` minus up to 25% jitter; ``random`` is in [0, 1)."""
-    base = min(policy.initial_delay * 2.0**attempt, policy.max_delay)
+    # Cap the exponent first: 2.0**1024 overflows (max_retries=2000 against a dead host).
+    base = min(policy.initial_delay * 2.0 ** min(attempt, 64), policy.max_delay)
     return base * (1.0 - 0.25 * random)
 
 

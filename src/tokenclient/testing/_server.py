@@ -37,6 +37,9 @@ class _Server(ThreadingHTTPServer):
     """A ``ThreadingHTTPServer`` that knows its ``FakeAPI`` and its open connections."""
 
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a client opening 50 connections at once then
+    # sees some of them reset (a ReadError). Real servers queue far more.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], api: FakeAPI, *, verbose: bool) -> None:
         self.api = api

@@ -1,0 +1,1 @@
+"""Faults over real loopback sockets: timeouts, drops, resets, leaks, secrets, soak."""
