@@ -13,7 +13,7 @@ from tokenclient._exceptions import InvalidRequestError
 from tokenclient.types.chat_params import (
     AssistantMessage,
     DeveloperMessage,
-    FunctionCall,
+    FunctionCallParam,
     SystemMessage,
     ToolMessage,
     UserMessage,
@@ -422,7 +422,7 @@ def test_invalid_content_parts_name_the_path(part: object, expected: str) -> Non
 
 # --- messages as pydantic models ---------------------------------------------------------------
 
-TOOL_FUNCTION: FunctionCall = {"name": "get_weather", "arguments": "{}"}
+TOOL_FUNCTION: FunctionCallParam = {"name": "get_weather", "arguments": "{}"}
 
 
 def test_message_models_are_dumped_with_their_role() -> None:

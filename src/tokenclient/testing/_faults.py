@@ -73,6 +73,7 @@ class FaultSpec:
     pattern: re.Pattern[str]
     """Matched in full against the model id's last segment; group 1, if any, is a number."""
     kind: FaultKind
+    """Which behaviour the fault has (``"status"``, ``"flaky"``, ``"slow"``, ...)."""
     example: str
     """A model id that triggers the fault (also used by the docs and tests)."""
     summary: str

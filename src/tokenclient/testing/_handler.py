@@ -56,14 +56,23 @@ class FakeAPIOptions(TypedDict, total=False):
     """The keyword arguments of ``FakeAPI``, for functions that build one (``serve``)."""
 
     api_key: str | None
+    """The bearer key every API request must send; None accepts any request."""
     base_path: str
+    """The path prefix of the API, e.g. ``/v1`` or ``/api/v1``."""
     video_seconds: float
+    """How long a video task takes."""
     clock: Callable[[], float]
+    """Where video tasks read the time (seconds from any origin)."""
     chunk_delay: float
+    """Seconds between two stream chunks."""
     slow_seconds: float
+    """How long the ``slow`` model waits before answering."""
     retry_after: float
+    """The wait, in seconds, sent with 429 and 503 faults."""
     poll_retry_after: float | None
+    """The ``Retry-After`` hint on polls of unfinished video tasks; None sends none."""
     strict_models: bool
+    """Answer 404 for models ``GET /models`` does not list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +139,21 @@ class FakeAPI:
         ):
             _check_seconds(name, value)
         self.api_key = api_key
+        """The bearer key requests must send; None accepts any request."""
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
+        """The API's path prefix, normalised: ``"/v1"``, or ``""`` for none."""
         self.chunk_delay = chunk_delay
+        """Seconds between two stream chunks."""
         self.slow_seconds = slow_seconds
+        """How long the ``slow`` model waits before answering."""
         self.retry_after = retry_after
+        """The wait, in seconds, sent with 429 and 503 faults."""
         self.poll_retry_after = poll_retry_after
+        """The ``Retry-After`` of polls of unfinished video tasks; None sends none."""
         self.strict_models = strict_models
+        """Whether unlisted models get 404 ``model_not_found``."""
         self.videos = VideoTasks(seconds=video_seconds, clock=clock)
+        """The video tasks created so far, with their duration and clock."""
         self._lock = threading.Lock()
         self._images: set[str] = set()
         self._flaky: dict[str, int] = {}

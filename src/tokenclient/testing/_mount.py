@@ -26,9 +26,13 @@ class ClientOptions(TypedDict, total=False):
     """Client settings ``make_client``/``make_async_client`` pass on unchanged."""
 
     max_retries: int
+    """Retries after the first attempt, as ``TokenClient(max_retries=...)``."""
     timeout: Timeout | NotGiven
+    """The HTTP timeout, as ``TokenClient(timeout=...)``."""
     default_headers: Mapping[str, str] | None
+    """Headers sent with every request."""
     stream_idle_timeout: float | None
+    """Longest wait, in seconds, between two data events of a stream."""
 
 
 def mock_transport(api: FakeAPI | None = None) -> httpx.MockTransport:

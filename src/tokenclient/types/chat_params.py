@@ -37,7 +37,7 @@ __all__ = [
     "ChatCompletionUserMessageParam",
     "DeveloperMessage",
     "FileContent",
-    "FunctionCall",
+    "FunctionCallParam",
     "FunctionDefinition",
     "ImageURL",
     "InputAudio",
@@ -166,7 +166,7 @@ _AssistantContentPart: TypeAlias = (
 
 
 @with_config(_KEEP_EXTRAS)
-class FunctionCall(TypedDict, total=False):
+class FunctionCallParam(TypedDict, total=False):
     """The function a tool call invokes."""
 
     name: Required[str]
@@ -183,7 +183,7 @@ class ChatCompletionMessageToolCallParam(TypedDict, total=False):
     """The tool call id; the answering tool message repeats it as ``tool_call_id``."""
     type: Required[Literal["function"]]
     """Always ``"function"``."""
-    function: Required[FunctionCall]
+    function: Required[FunctionCallParam]
     """The function called."""
 
 
