@@ -182,7 +182,7 @@ async def test_invalid_input_is_refused_before_sending(
     client = make_client(kind, recording(seen))
     params: dict[str, object] = {"model": "qwen3-8b", "messages": HELLO, **arguments}
     with pytest.raises(InvalidRequestError) as info:
-        await resolve(client.chat.completions.create(**params))  # type: ignore[call-overload]
+        await resolve(client.chat.completions.create(**params))  # type: ignore[call-overload]  # bad on purpose
     assert str(info.value).startswith(field)
     assert isinstance(info.value, ValueError)
     assert seen == []

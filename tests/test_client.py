@@ -46,9 +46,9 @@ def test_repr_and_str_never_show_the_key(cls: type[TokenClient | AsyncTokenClien
 
 def test_http_client_of_the_wrong_kind_is_refused() -> None:
     with pytest.raises(TypeError, match=r"httpx\.Client"):
-        TokenClient(api_key=KEY, base_url=BASE_URL, http_client=httpx.AsyncClient())  # type: ignore[arg-type]
+        TokenClient(api_key=KEY, base_url=BASE_URL, http_client=httpx.AsyncClient())  # type: ignore[arg-type]  # wrong kind on purpose
     with pytest.raises(TypeError, match=r"httpx\.AsyncClient"):
-        AsyncTokenClient(api_key=KEY, base_url=BASE_URL, http_client=httpx.Client())  # type: ignore[arg-type]
+        AsyncTokenClient(api_key=KEY, base_url=BASE_URL, http_client=httpx.Client())  # type: ignore[arg-type]  # wrong kind on purpose
 
 
 def test_default_timeout_is_5s_connect_600s_read() -> None:
