@@ -59,6 +59,8 @@ class Stream(Generic[ChunkT]):
         self._bytes = response.iter_bytes()
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
+        # Streams carry chat chunks; the cast is made once here, not once per chunk.
+        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add)
         self._finished = False
 
     def __iter__(self) -> Iterator[ChunkT]:
@@ -70,7 +72,7 @@ class Stream(Generic[ChunkT]):
                 raise StopIteration
             self._read()
         chunk = self._ready.popleft()
-        self._accumulator.add(cast("ChatCompletionChunk", chunk))
+        self._fold(chunk)
         return chunk
 
     def _read(self) -> None:
@@ -158,6 +160,8 @@ class AsyncStream(Generic[ChunkT]):
         self._bytes = response.aiter_bytes()
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
+        # Streams carry chat chunks; the cast is made once here, not once per chunk.
+        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add)
         self._finished = False
 
     def __aiter__(self) -> AsyncIterator[ChunkT]:
@@ -169,7 +173,7 @@ class AsyncStream(Generic[ChunkT]):
                 raise StopAsyncIteration
             await self._read()
         chunk = self._ready.popleft()
-        self._accumulator.add(cast("ChatCompletionChunk", chunk))
+        self._fold(chunk)
         return chunk
 
     async def _read(self) -> None:

@@ -10,6 +10,7 @@ data event that is not a chunk, and ``APITimeoutError`` when no data event has a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Generic, TypeVar, cast
 
 import httpx
@@ -39,6 +40,7 @@ class ChunkParser(Generic[ChunkT]):
         now: float,
     ) -> None:
         self._model = model
+        self._validate_json: Callable[[str], ChunkT] = model.__pydantic_validator__.validate_json
         self._response = response
         self._decoder = SSEDecoder()
         self._idle_timeout = idle_timeout
@@ -83,20 +85,22 @@ class ChunkParser(Generic[ChunkT]):
         for event in events:
             if self.done:
                 break
-            if event.data.strip() == _DONE:
+            data = event.data
+            if data[:1] != "{" and data.strip() == _DONE:  # chunks are objects: skip the strip
                 self.done = True
                 break
             if event.event == "error":
-                raise self._stream_error(event.data, whole=True)
-            chunk = self._parse(event.data)
-            extra = chunk.model_extra
+                raise self._stream_error(data, whole=True)
+            chunk = self._parse(data)
+            extra = chunk.__pydantic_extra__
             if extra and extra.get("error") is not None:
                 raise self._stream_error(event.data)
             chunks.append(chunk)
 
     def _parse(self, data: str) -> ChunkT:
         try:
-            return self._model.model_validate_json(data)
+            # The validator itself: `model_validate_json` is a Python wrapper around this call.
+            return self._validate_json(data)
         except pydantic.ValidationError as exc:
             # Not a chunk; an `{"error": {...}}` object has no id or choices, so it lands here.
             if _error_field(data) is not None:
