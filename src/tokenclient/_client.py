@@ -22,6 +22,7 @@ from typing_extensions import Self, override
 from ._config import DEFAULT_MAX_RETRIES, ClientConfig, resolve_config, resolve_limits
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
+from ._core.retry import RetryPolicy
 from ._limiter import AsyncLimiter, Limiter
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
@@ -255,9 +256,23 @@ class TokenClient(_ClientBase):
         options: RequestOptions,
         replay_safe: bool = True,
     ) -> ModelT:
-        request = build_request(self._config, method, path, body=body, options=options)
-        response = self._requester.send(request, self._config.retry, replay_safe=replay_safe)
+        response = self._send(method, path, body=body, options=options, replay_safe=replay_safe)
         return parse_model(cast_to, response)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, object] | None = None,
+        options: RequestOptions,
+        retry: RetryPolicy | None = None,
+        replay_safe: bool = True,
+    ) -> httpx.Response:
+        """Send with retries (``retry`` overrides the client's policy); the body is read."""
+        request = build_request(self._config, method, path, body=body, options=options)
+        policy = self._config.retry if retry is None else retry
+        return self._requester.send(request, policy, replay_safe=replay_safe)
 
     def _stream(
         self,
@@ -394,9 +409,25 @@ class AsyncTokenClient(_ClientBase):
         options: RequestOptions,
         replay_safe: bool = True,
     ) -> ModelT:
-        request = build_request(self._config, method, path, body=body, options=options)
-        response = await self._requester.send(request, self._config.retry, replay_safe=replay_safe)
+        response = await self._send(
+            method, path, body=body, options=options, replay_safe=replay_safe
+        )
         return parse_model(cast_to, response)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, object] | None = None,
+        options: RequestOptions,
+        retry: RetryPolicy | None = None,
+        replay_safe: bool = True,
+    ) -> httpx.Response:
+        """Send with retries (``retry`` overrides the client's policy); the body is read."""
+        request = build_request(self._config, method, path, body=body, options=options)
+        policy = self._config.retry if retry is None else retry
+        return await self._requester.send(request, policy, replay_safe=replay_safe)
 
     async def _stream(
         self,

@@ -21,7 +21,7 @@ import httpx
 
 from .._core import polling
 from .._core.media_request import video_generation_body
-from .._core.request import RequestOptions, build_request, path_segment
+from .._core.request import RequestOptions, path_segment
 from .._core.response import parse_model
 from .._core.retry import retry_after_seconds
 from .._exceptions import InvalidRequestError
@@ -268,17 +268,12 @@ class Videos:
         # Not `client._request`: the wait also needs the response's Retry-After.
         client = self._client
         limits = poller.limits(self._clock(), base, client._config.retry)
-        request = build_request(
-            client._config,
-            "GET",
-            path,
-            options=RequestOptions(
-                options.extra_headers, options.extra_query, None, limits.timeout
-            ),
+        poll_options = RequestOptions(
+            options.extra_headers, options.extra_query, None, limits.timeout
         )
-        response = client._requester.send(request, limits.retry)
+        response = client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
-        return task, retry_after_seconds(response.headers, client._requester.clock())
+        return task, retry_after_seconds(response.headers, time.time())
 
 
 class AsyncVideos:
@@ -490,14 +485,9 @@ class AsyncVideos:
         # Not `client._request`: the wait also needs the response's Retry-After.
         client = self._client
         limits = poller.limits(self._clock(), base, client._config.retry)
-        request = build_request(
-            client._config,
-            "GET",
-            path,
-            options=RequestOptions(
-                options.extra_headers, options.extra_query, None, limits.timeout
-            ),
+        poll_options = RequestOptions(
+            options.extra_headers, options.extra_query, None, limits.timeout
         )
-        response = await client._requester.send(request, limits.retry)
+        response = await client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
-        return task, retry_after_seconds(response.headers, client._requester.clock())
+        return task, retry_after_seconds(response.headers, time.time())
