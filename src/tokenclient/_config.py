@@ -200,7 +200,6 @@ def resolve_config(
     default_headers: Mapping[str, str] | None = None,
     stream_idle_timeout: float | None = None,
     base_headers: Mapping[str, str] | None = None,
-    fallback_timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     environ: Mapping[str, str],
 ) -> ClientConfig:
     """Combine arguments, environment and presets; raise early with a clear message."""
@@ -223,7 +222,7 @@ def resolve_config(
     pattern = preset.stream_only_models if preset is not None else None
     return ClientConfig(
         base_url=_resolve_base_url(base_url, name, environ),
-        timeout=_resolve_timeout(timeout, fallback_timeout),
+        timeout=_resolve_timeout(timeout, DEFAULT_TIMEOUT),
         retry=RetryPolicy(max_retries=max_retries),
         headers=headers,
         provider=name,
