@@ -254,8 +254,15 @@ def test_the_first_poll_of_wait_raises_its_error_once_retries_are_spent() -> Non
 def test_the_first_poll_failing_until_the_deadline_raises_its_error() -> None:
     p = poller(timeout=3.0, retry=RetryPolicy(max_retries=5))
     cause = APIConnectionError(request=httpx.Request("GET", "http://test/x"))
-    assert p.after_error(cause, now=102.5).delay == 0.5  # to the deadline, for a last try
+    assert p.after_error(cause, now=102.0).delay == 1.0  # to the deadline, for a last try
     assert p.after_error(cause, now=103.0).error is cause
+
+
+def test_no_last_poll_sooner_than_the_floor_after_the_previous_one() -> None:
+    p = poller(timeout=10.0)
+    decision = p.observe(task("running", 80.0), now=109.4)
+    assert decision.delay == pytest.approx(0.6)  # the wait still ends at the deadline...
+    assert isinstance(decision.error, VideoTaskTimeoutError)  # ...with a state 0.6 s old
 
 
 def test_a_transient_error_at_the_deadline_times_out_with_its_cause() -> None:

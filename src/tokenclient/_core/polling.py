@@ -9,7 +9,8 @@ The shells in ``resources/videos.py`` poll, then ask a ``Poller`` what the answe
 - ``queued``/``running``: sleep ``poll_interval`` (or the server's ``Retry-After``), then poll
   again. When that sleep would reach the deadline, sleep only what is left, **poll once more
   at the deadline**, then decide: a task that finished in the meantime is returned, not
-  reported as timed out.
+  reported as timed out. (Unless the last poll was less than the floor before the deadline:
+  then the wait sleeps the rest and raises.)
 
 A poll is one HTTP attempt. A transient failure (connection error, timeout, 429, 5xx) is
 retried by the wait itself, as the client would retry any request (``max_retries`` attempts
@@ -64,7 +65,8 @@ MIN_POLL_GAP: Final = 1.0
 """Shortest sleep between two polls, in seconds, unless ``poll_interval`` is shorter.
 
 Neither a server hint (``Retry-After: 0`` on a 500) nor the retry backoff makes polls come
-faster; the one exception is the last poll, at the deadline.
+faster. When less than this is left before the deadline, there is no last poll: the wait
+sleeps the rest and raises with the state it has, at most this old.
 """
 
 LAST_POLL_TIMEOUT: Final = 1.0
@@ -238,11 +240,14 @@ class Poller:
             # The poll at the deadline (or a poll that ended past it) was the last one.
             return PollDecision(changed, False, 0.0, self._give_up(cause))
         delay = max(delay, self.min_gap)
-        if delay >= left:
-            # Sleep only what is left, then poll once more, at the deadline, and decide.
-            self._last = True
-            return PollDecision(changed, False, left, None)
-        return PollDecision(changed, False, delay, None)
+        if delay < left:
+            return PollDecision(changed, False, delay, None)
+        if left < self.min_gap:
+            # Too close to this poll for another one: wait out the time left, then stop.
+            return PollDecision(changed, False, left, self._give_up(cause))
+        # Sleep only what is left, then poll once more, at the deadline, and decide.
+        self._last = True
+        return PollDecision(changed, False, left, None)
 
     def _give_up(self, cause: Exception | None) -> Exception:
         if self.task is None:
