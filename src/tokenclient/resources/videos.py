@@ -159,7 +159,7 @@ class Videos:
             poll_interval: Seconds between polls; a ``Retry-After`` on a poll replaces it.
             timeout: Seconds to wait in all (the deadline, not an HTTP timeout).
             on_progress: Called with the task on every status or progress change.
-            request_timeout: Each poll's HTTP timeout; always capped by the time left.
+            request_timeout: Each poll's HTTP timeout; capped by the time left (at least 1 s).
             extra_headers: Headers added to every poll.
             extra_query: Query parameters added to every poll.
 
@@ -168,9 +168,12 @@ class Videos:
             VideoTaskTimeoutError: ``timeout`` passed (the task keeps running; ``.task``).
             VideoTaskError: The task has an undocumented status; raised at once.
 
-        Connection errors, 429 and 5xx on a poll are retried by the client and then skipped:
-        the wait polls again while time remains. Other errors (401, 404) end it at once,
-        as do all errors of the first poll.
+        Connection errors, timeouts, 429 and 5xx on a poll are retried as the client retries
+        any request (``max_retries``, backoff or ``Retry-After``), then skipped: the wait polls
+        again while time remains. Other errors (401, 404) end it at once, as does the first
+        poll's error once its retries are spent. Polls are never closer than
+        ``min(poll_interval, 1 s)``, whatever the server hints. The wait ends by ``timeout``,
+        plus at most 1 s for a last poll at the deadline.
         """
         path = _task_path(task_id)
         polling.check_wait_args(poll_interval, timeout, on_progress)
@@ -382,7 +385,7 @@ class AsyncVideos:
             poll_interval: Seconds between polls; a ``Retry-After`` on a poll replaces it.
             timeout: Seconds to wait in all (the deadline, not an HTTP timeout).
             on_progress: Called with the task on every status or progress change.
-            request_timeout: Each poll's HTTP timeout; always capped by the time left.
+            request_timeout: Each poll's HTTP timeout; capped by the time left (at least 1 s).
             extra_headers: Headers added to every poll.
             extra_query: Query parameters added to every poll.
 
@@ -391,9 +394,12 @@ class AsyncVideos:
             VideoTaskTimeoutError: ``timeout`` passed (the task keeps running; ``.task``).
             VideoTaskError: The task has an undocumented status; raised at once.
 
-        Connection errors, 429 and 5xx on a poll are retried by the client and then skipped:
-        the wait polls again while time remains. Other errors (401, 404) end it at once,
-        as do all errors of the first poll.
+        Connection errors, timeouts, 429 and 5xx on a poll are retried as the client retries
+        any request (``max_retries``, backoff or ``Retry-After``), then skipped: the wait polls
+        again while time remains. Other errors (401, 404) end it at once, as does the first
+        poll's error once its retries are spent. Polls are never closer than
+        ``min(poll_interval, 1 s)``, whatever the server hints. The wait ends by ``timeout``,
+        plus at most 1 s for a last poll at the deadline.
         """
         path = _task_path(task_id)
         polling.check_wait_args(poll_interval, timeout, on_progress)
