@@ -166,7 +166,7 @@ class Poller:
         self.deadline = now + self.timeout
         self.retry = retry
         self.min_gap = min(self.poll_interval, MIN_POLL_GAP)
-        """No sleep between two polls is shorter, except the one before the last poll."""
+        """The shortest sleep between two polls, whatever the server hints."""
         self.task: VideoTask | None = None
         """The last state seen; None until a poll (or ``create``) gave one."""
         self._reported: tuple[str, str | None, float | None] | None = None
