@@ -244,7 +244,7 @@ class TokenClient(_ClientBase):
         """Video generation tasks: create, retrieve, wait."""
         from .resources.videos import Videos
 
-        return Videos(self)
+        return Videos(self, timeout=self._config.timeout, retry=self._config.retry)
 
     def _request(
         self,
@@ -397,7 +397,7 @@ class AsyncTokenClient(_ClientBase):
         """Video generation tasks: create, retrieve, wait."""
         from .resources.videos import AsyncVideos
 
-        return AsyncVideos(self)
+        return AsyncVideos(self, timeout=self._config.timeout, retry=self._config.retry)
 
     async def _request(
         self,
