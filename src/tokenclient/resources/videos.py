@@ -30,7 +30,7 @@ from ..types.video_params import VideoContentParam
 from ..types.videos import VideoTask
 
 if TYPE_CHECKING:
-    from .._client import AsyncTokenClient, TokenClient
+    from ._api import AsyncClientAPI, ClientAPI
 
 __all__ = ["AsyncProgressCallback", "AsyncVideos", "ProgressCallback", "Videos"]
 
@@ -66,7 +66,7 @@ class Videos:
 
     def __init__(
         self,
-        client: TokenClient,
+        client: ClientAPI,
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -281,7 +281,7 @@ class AsyncVideos:
 
     def __init__(
         self,
-        client: AsyncTokenClient,
+        client: AsyncClientAPI,
         *,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.monotonic,
