@@ -108,7 +108,8 @@ def test_twin_clients_have_the_same_code(module: str, sync_name: str, async_name
     """Every method the client twins define, private ones and ``__init__`` included, is the
     same code but for the words async/await: the rest lives once, in ``_ClientBase``."""
     mod = importlib.import_module(module)
-    sync_cls, async_cls = getattr(mod, sync_name), getattr(mod, async_name)
+    sync_cls: type = getattr(mod, sync_name)
+    async_cls: type = getattr(mod, async_name)
     sync_members = {n: m for n, m in vars(sync_cls).items() if inspect.isfunction(function_of(m))}
     async_names = {
         DUNDER_TWINS.get(n, n)
