@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from .app import ClientFactory, ClientSettings, HttpFactory, default_client, default_http, main
+from .app import main
+from .runtime import ClientFactory, ClientSettings, HttpFactory, default_client, default_http
 
 __all__ = [
     "ClientFactory",

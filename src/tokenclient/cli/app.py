@@ -47,14 +47,7 @@ from .runtime import (
 )
 from .video import video, video_status
 
-__all__ = [
-    "ClientFactory",
-    "ClientSettings",
-    "HttpFactory",
-    "default_client",
-    "default_http",
-    "main",
-]
+__all__ = ["main"]
 
 _Command = Callable[[TokenClient, argparse.Namespace, Runtime], None]
 _COMMANDS: Mapping[str, _Command] = {
