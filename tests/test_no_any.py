@@ -26,7 +26,7 @@ import tokenclient
 import tokenclient.testing
 import tokenclient.types
 from tokenclient import AsyncStream, Stream
-from tokenclient.resources import chat, images, models, videos
+from tokenclient.resources import _api, chat, images, models, videos
 
 _RESOURCES: tuple[type, ...] = (
     chat.Chat,
@@ -63,7 +63,7 @@ def _namespace() -> dict[str, object]:
     names: dict[str, object] = {"BaseModel": pydantic.BaseModel}
     for module in (tokenclient, tokenclient.types, tokenclient.testing):
         names.update((name, getattr(module, name)) for name in module.__all__)
-    for module in (chat, models, images, videos):
+    for module in (_api, chat, models, images, videos):
         names.update(vars(module))
     return {name: value for name, value in names.items() if not name.startswith("__")}
 

@@ -38,6 +38,7 @@ TOKENCLIENT = [
     "AsyncTokenClient",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
     "ConflictError",
     "InsecureTransportWarning",
     "InsufficientBalanceError",

@@ -21,7 +21,7 @@ from typing_extensions import Self
 
 from ._core.accumulate import ChatCompletionAccumulator
 from ._core.chunks import ChunkParser
-from ._transport import connection_error
+from ._exceptions import connection_error
 
 if TYPE_CHECKING:
     from .types.chat import ChatCompletion, ChatCompletionChunk

@@ -32,7 +32,7 @@ from ..types.video_params import VideoContentParam
 from ..types.videos import VideoTask
 
 if TYPE_CHECKING:
-    from .._client import AsyncTokenClient, TokenClient
+    from ._api import AsyncClientAPI, ClientAPI
 
 __all__ = ["AsyncProgressCallback", "AsyncVideos", "ProgressCallback", "Videos"]
 
@@ -68,7 +68,7 @@ class Videos:
 
     def __init__(
         self,
-        client: TokenClient,
+        client: ClientAPI,
         *,
         timeout: httpx.Timeout,
         retry: RetryPolicy,
@@ -292,7 +292,7 @@ class AsyncVideos:
 
     def __init__(
         self,
-        client: AsyncTokenClient,
+        client: AsyncClientAPI,
         *,
         timeout: httpx.Timeout,
         retry: RetryPolicy,
