@@ -95,13 +95,11 @@ def video_client(
     """A client whose waits run on a fake clock (retry sleeps are recorded in ``delays``)."""
     client = make_client(kind, handler, max_retries=max_retries, delays=delays)
     fake = FakeTime()
-    videos = client.videos
-    if isinstance(videos, AsyncVideos):
-        videos._sleep = fake.async_sleep
-    else:
-        videos._sleep = fake.sleep
-    videos._clock = fake.clock
-    videos._wall_clock = fake.wall_clock
+    runtime = client._runtime
+    runtime.poll_sleep = fake.sleep
+    runtime.async_poll_sleep = fake.async_sleep
+    runtime.monotonic = fake.clock
+    runtime.wall_clock = fake.wall_clock
     return client, fake
 
 

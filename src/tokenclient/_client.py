@@ -290,7 +290,9 @@ class TokenClient(_ClientBase):
         """Video generation tasks: create, retrieve, wait."""
         from .resources.videos import Videos
 
-        return Videos(self, timeout=self._config.timeout, retry=self._config.retry)
+        return Videos(
+            self, timeout=self._config.timeout, retry=self._config.retry, runtime=self._runtime
+        )
 
     def _request(
         self,
@@ -446,7 +448,9 @@ class AsyncTokenClient(_ClientBase):
         """Video generation tasks: create, retrieve, wait."""
         from .resources.videos import AsyncVideos
 
-        return AsyncVideos(self, timeout=self._config.timeout, retry=self._config.retry)
+        return AsyncVideos(
+            self, timeout=self._config.timeout, retry=self._config.retry, runtime=self._runtime
+        )
 
     async def _request(
         self,

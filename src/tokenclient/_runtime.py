@@ -8,10 +8,11 @@ when it opens. This is the one private hook tests use to fake time::
 
     client._runtime.sleep = recorded.append    # retry backoff, not slept
     client._runtime.limiter_sleep = fake_wait  # limiter waits, told apart from retries
+    client._runtime.poll_sleep = fake_wait     # videos.wait between polls
     client._runtime.monotonic = lambda: now[0]
     client._runtime.random = lambda: 0.0       # no jitter
 
-Retry backoff and limiter waits are separate fields so a test can record one and not the
+Retry backoff, limiter waits and poll waits are separate fields so a test can record one and not the
 other. Only the sync or the async sleeps are used, by the sync or the async client.
 """
 
@@ -45,3 +46,7 @@ class Runtime:
     """The sync client's limiter waits (rate pacing, the pause after a 429)."""
     async_limiter_sleep: Callable[[float], Awaitable[None]] = anyio.sleep
     """The async client's limiter waits (rate pacing, the pause after a 429)."""
+    poll_sleep: Callable[[float], None] = time.sleep
+    """The sync client's waits between the polls of ``videos.wait``."""
+    async_poll_sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    """The async client's waits between the polls of ``videos.wait``."""

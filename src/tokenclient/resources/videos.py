@@ -72,16 +72,12 @@ class Videos:
         *,
         timeout: httpx.Timeout,
         retry: RetryPolicy,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        runtime: Runtime,
     ) -> None:
         self._client = client
         self._timeout = timeout  # the client's default; each poll's is capped by the time left
         self._retry = retry  # the client's policy; the wait retries failed polls by it
-        self._sleep = sleep
-        self._clock = clock
-        self._wall_clock = wall_clock
+        self._runtime = runtime  # the client's clocks; poll_sleep waits between polls
 
     def create(
         self,
@@ -250,13 +246,13 @@ class Videos:
     ) -> VideoTask:
         """Poll ``path`` until the task is done; ``created`` is its first state, if known."""
         poller = polling.Poller(
-            now=self._clock(), poll_interval=poll_interval, timeout=timeout, retry=self._retry
+            now=self._runtime.monotonic(), poll_interval=poll_interval, timeout=timeout, retry=self._retry
         )
         base = _http_timeout(request_timeout, self._timeout)
         if created is None:
             decision = polling.POLL_NOW
         else:
-            decision = poller.observe(created, now=self._clock())
+            decision = poller.observe(created, now=self._runtime.monotonic())
         task = created
         while True:
             if decision.changed and on_progress is not None and task is not None:
@@ -264,27 +260,27 @@ class Videos:
             if decision.done and task is not None:
                 return task
             if decision.delay > 0:
-                self._sleep(decision.delay)
+                self._runtime.poll_sleep(decision.delay)
             if decision.error is not None:
                 raise decision.error
             try:
                 task, hint = self._poll(path, poller, base, options)
             except polling.TRANSIENT_ERRORS as exc:
-                decision = poller.after_error(exc, now=self._clock())
+                decision = poller.after_error(exc, now=self._runtime.monotonic())
             else:
-                decision = poller.observe(task, now=self._clock(), retry_after=hint)
+                decision = poller.observe(task, now=self._runtime.monotonic(), retry_after=hint)
 
     def _poll(
         self, path: str, poller: polling.Poller, base: httpx.Timeout, options: RequestOptions
     ) -> tuple[VideoTask, float | None]:
         # One attempt (the wait retries), not `client._request`: the wait needs Retry-After.
-        limits = poller.limits(self._clock(), base)
+        limits = poller.limits(self._runtime.monotonic(), base)
         poll_options = RequestOptions(
             options.extra_headers, options.extra_query, None, limits.timeout
         )
         response = self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
-        return task, retry_after_seconds(response.headers, self._wall_clock())
+        return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
 
 
 class AsyncVideos:
@@ -296,16 +292,12 @@ class AsyncVideos:
         *,
         timeout: httpx.Timeout,
         retry: RetryPolicy,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        runtime: Runtime,
     ) -> None:
         self._client = client
         self._timeout = timeout  # the client's default; each poll's is capped by the time left
         self._retry = retry  # the client's policy; the wait retries failed polls by it
-        self._sleep = sleep
-        self._clock = clock
-        self._wall_clock = wall_clock
+        self._runtime = runtime  # the client's clocks; async_poll_sleep waits between polls
 
     async def create(
         self,
@@ -474,13 +466,13 @@ class AsyncVideos:
     ) -> VideoTask:
         """Poll ``path`` until the task is done; ``created`` is its first state, if known."""
         poller = polling.Poller(
-            now=self._clock(), poll_interval=poll_interval, timeout=timeout, retry=self._retry
+            now=self._runtime.monotonic(), poll_interval=poll_interval, timeout=timeout, retry=self._retry
         )
         base = _http_timeout(request_timeout, self._timeout)
         if created is None:
             decision = polling.POLL_NOW
         else:
-            decision = poller.observe(created, now=self._clock())
+            decision = poller.observe(created, now=self._runtime.monotonic())
         task = created
         while True:
             if decision.changed and on_progress is not None and task is not None:
@@ -490,24 +482,24 @@ class AsyncVideos:
             if decision.done and task is not None:
                 return task
             if decision.delay > 0:
-                await self._sleep(decision.delay)
+                await self._runtime.async_poll_sleep(decision.delay)
             if decision.error is not None:
                 raise decision.error
             try:
                 task, hint = await self._poll(path, poller, base, options)
             except polling.TRANSIENT_ERRORS as exc:
-                decision = poller.after_error(exc, now=self._clock())
+                decision = poller.after_error(exc, now=self._runtime.monotonic())
             else:
-                decision = poller.observe(task, now=self._clock(), retry_after=hint)
+                decision = poller.observe(task, now=self._runtime.monotonic(), retry_after=hint)
 
     async def _poll(
         self, path: str, poller: polling.Poller, base: httpx.Timeout, options: RequestOptions
     ) -> tuple[VideoTask, float | None]:
         # One attempt (the wait retries), not `client._request`: the wait needs Retry-After.
-        limits = poller.limits(self._clock(), base)
+        limits = poller.limits(self._runtime.monotonic(), base)
         poll_options = RequestOptions(
             options.extra_headers, options.extra_query, None, limits.timeout
         )
         response = await self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
-        return task, retry_after_seconds(response.headers, self._wall_clock())
+        return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
