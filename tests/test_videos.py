@@ -25,7 +25,6 @@ from tokenclient import (
     VideoTaskTimeoutError,
 )
 from tokenclient._core.polling import LAST_POLL_TIMEOUT
-from tokenclient.resources.videos import AsyncVideos
 from tokenclient.types.video_params import VideoContentParam
 from tokenclient.types.videos import VideoTask
 

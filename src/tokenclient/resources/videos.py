@@ -14,11 +14,9 @@ so tests run with a fake clock in milliseconds.
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-import anyio
 import httpx
 
 from .._core import polling
@@ -32,6 +30,7 @@ from ..types.video_params import VideoContentParam
 from ..types.videos import VideoTask
 
 if TYPE_CHECKING:
+    from .._runtime import Runtime
     from ._api import AsyncClientAPI, ClientAPI
 
 __all__ = ["AsyncProgressCallback", "AsyncVideos", "ProgressCallback", "Videos"]
@@ -246,7 +245,10 @@ class Videos:
     ) -> VideoTask:
         """Poll ``path`` until the task is done; ``created`` is its first state, if known."""
         poller = polling.Poller(
-            now=self._runtime.monotonic(), poll_interval=poll_interval, timeout=timeout, retry=self._retry
+            now=self._runtime.monotonic(),
+            poll_interval=poll_interval,
+            timeout=timeout,
+            retry=self._retry,
         )
         base = _http_timeout(request_timeout, self._timeout)
         if created is None:
@@ -466,7 +468,10 @@ class AsyncVideos:
     ) -> VideoTask:
         """Poll ``path`` until the task is done; ``created`` is its first state, if known."""
         poller = polling.Poller(
-            now=self._runtime.monotonic(), poll_interval=poll_interval, timeout=timeout, retry=self._retry
+            now=self._runtime.monotonic(),
+            poll_interval=poll_interval,
+            timeout=timeout,
+            retry=self._retry,
         )
         base = _http_timeout(request_timeout, self._timeout)
         if created is None:
