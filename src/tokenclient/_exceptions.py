@@ -79,6 +79,10 @@ class InvalidRequestError(TokenClientError, ValueError):
     """
 
 
+class ConfigurationError(InvalidRequestError):
+    """A client or router was configured with an unusable value (TEMP: h6 defines the real one)."""
+
+
 class APIError(TokenClientError):
     """A request was sent (or tried) and did not give a usable result."""
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+if TYPE_CHECKING:
+    from .._client import AsyncTokenClient, TokenClient
+    from ..router import Route
 
 __all__ = ["ResponseModel"]
 
@@ -15,3 +21,6 @@ class ResponseModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
+
+    _route: Route[TokenClient] | Route[AsyncTokenClient] | None = PrivateAttr(default=None)
+    """The router's route that served this result (``None`` when no router was used)."""
