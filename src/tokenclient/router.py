@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast, overload
 
+import httpx
 from typing_extensions import Unpack
 
 from ._client import AsyncTokenClient, TokenClient
@@ -59,15 +60,8 @@ class Route(Generic[ClientT]):
     def label(self) -> str:
         """``provider model`` (or ``host model``) for logs and messages; never the key."""
         config = self.client._config
-        where = config.provider or httpx_host(config.base_url)
+        where = config.provider or httpx.URL(config.base_url).netloc.decode("ascii")
         return f"{where} {self.model}"
-
-
-def httpx_host(url: str) -> str:
-    """The host of ``url`` (no user info, no path)."""
-    import httpx
-
-    return httpx.URL(url).host or url
 
 
 class AllRoutesFailedError(APIError):
