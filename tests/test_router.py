@@ -14,11 +14,13 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import anyio
 import pytest
 
 from tokenclient import (
     AllRoutesFailedError,
     APIConnectionError,
+    APITimeoutError,
     AsyncRouter,
     AsyncStream,
     AsyncTokenClient,
@@ -365,3 +367,63 @@ async def test_bad_tables_are_refused_with_the_field_named() -> None:
         Router({"m": []})
     with pytest.raises(ConfigurationError, match=r"routes\['m'\]\[0\]"):
         Router({"m": [Route(other, "x")]})  # type: ignore[arg-type]  # a wrong value on purpose
+
+
+@KINDS
+async def test_image_and_video_creations_move_on_only_when_nothing_was_billed(
+    kind: Kind, servers: Servers
+) -> None:
+    switches = Switches()
+    router = make_router(
+        kind,
+        {
+            "painter": [
+                (servers.dead, "seedream"),  # the connection never opens: nothing billed
+                (servers.url_a, "error-402"),  # answered with an error status: nothing billed
+                (servers.url_b, "seedream"),
+            ]
+        },
+        switches=switches,
+    )
+    images = await resolve(router.images.generate(model="painter", prompt="a lighthouse"))
+    assert len(images.data) == 1
+    assert images._route is not None
+    assert images._route.model == "seedream"
+    assert [s[1] for s in switches.seen] == ["APIConnectionError", "InsufficientBalanceError"]
+
+    task = await resolve(router.videos.create(model="painter", prompt="waves", duration=5))
+    assert task.id
+    assert task._route is not None
+    assert task._route.model == "seedream"
+
+
+@KINDS
+async def test_a_creation_that_may_have_been_billed_is_never_sent_to_the_next_route(
+    kind: Kind, servers: Servers
+) -> None:
+    switches = Switches()
+    router = make_router(
+        kind,
+        {"painter": [(servers.url_a, "slow"), (servers.url_b, "seedream")]},
+        switches=switches,
+    )
+    before = len(servers.b.requests)
+    with pytest.raises(APITimeoutError):
+        await resolve(router.images.generate(model="painter", prompt="a lighthouse", timeout=0.2))
+    assert len(servers.b.requests) == before
+    assert switches.seen == []
+
+
+async def test_cancellation_passes_straight_through(servers: Servers) -> None:
+    switches = Switches()
+    router = make_router(
+        "async",
+        {"smart": [(servers.url_a, "slow"), (servers.url_b, "qwen3-8b")]},
+        switches=switches,
+    )
+    before = len(servers.b.requests)
+    with anyio.move_on_after(0.2) as scope:
+        await create(router)
+    assert scope.cancelled_caught
+    assert switches.seen == []
+    assert len(servers.b.requests) == before

@@ -24,15 +24,18 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast, overload
+from functools import wraps
+from typing import TYPE_CHECKING, Concatenate, Generic, Literal, TypeVar, cast, overload
 
 import httpx
-from typing_extensions import Unpack
+from typing_extensions import ParamSpec, Unpack
 
 from ._client import AsyncTokenClient, TokenClient
 from ._core import routing
 from ._exceptions import APIError, ConfigurationError
 from ._streaming import AsyncStream, Stream
+from .resources.images import AsyncImages, Images
+from .resources.videos import AsyncVideos, Videos
 from .types._base import ResponseModel
 
 if TYPE_CHECKING:
@@ -45,6 +48,8 @@ log = logging.getLogger("tokenclient")
 
 ClientT = TypeVar("ClientT", TokenClient, AsyncTokenClient)
 ResultT = TypeVar("ResultT")
+ResourceT = TypeVar("ResourceT")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,10 @@ class Router(_RouterBase[TokenClient]):
         )
         self.chat = _RouterChat(self)
         """``router.chat.completions``: the clients' chat completions, with fallback."""
+        self.images = _RouterImages(self)
+        """``router.images.generate``: billable, so moved on only when nothing was billed."""
+        self.videos = _RouterVideos(self)
+        """``router.videos.create``: billable, so moved on only when nothing was billed."""
 
     def _call(
         self,
@@ -295,6 +304,10 @@ class AsyncRouter(_RouterBase[AsyncTokenClient]):
         )
         self.chat = _AsyncRouterChat(self)
         """``router.chat.completions``: the clients' chat completions, with fallback."""
+        self.images = _AsyncRouterImages(self)
+        """``router.images.generate``: billable, so moved on only when nothing was billed."""
+        self.videos = _AsyncRouterVideos(self)
+        """``router.videos.create``: billable, so moved on only when nothing was billed."""
 
     async def _call(
         self,
@@ -437,3 +450,77 @@ class _AsyncRouterChat:
     def __init__(self, router: AsyncRouter) -> None:
         self.completions = _AsyncRouterCompletions(router)
         """Chat completions with fallback."""
+
+
+def _billable(
+    method: Callable[Concatenate[ResourceT, P], ResultT],
+    resource: Callable[[TokenClient], ResourceT],
+) -> Callable[Concatenate[_RouterResource, P], ResultT]:
+    """A router method with ``method``'s exact signature, sent on the first route that serves.
+
+    ``model`` is the logical name; each route sends its own id. Billable: a route that may
+    have billed the creation is never followed by another (``routing.judge``).
+    """
+
+    @wraps(method)
+    def routed(self: _RouterResource, /, *args: P.args, **kwargs: P.kwargs) -> ResultT:
+        def send(client: TokenClient, model: str) -> ResultT:
+            return method(resource(client), *args, **{**kwargs, "model": model})  # type: ignore[arg-type]  # P.kwargs with model replaced
+
+        return self._router._call(str(kwargs["model"]), send, billable=True)
+
+    return routed
+
+
+def _async_billable(
+    method: Callable[Concatenate[ResourceT, P], Awaitable[ResultT]],
+    resource: Callable[[AsyncTokenClient], ResourceT],
+) -> Callable[Concatenate[_AsyncRouterResource, P], Awaitable[ResultT]]:
+    """A router method with ``method``'s exact signature, sent on the first route that serves.
+
+    ``model`` is the logical name; each route sends its own id. Billable: a route that may
+    have billed the creation is never followed by another (``routing.judge``).
+    """
+
+    @wraps(method)
+    async def routed(self: _AsyncRouterResource, /, *args: P.args, **kwargs: P.kwargs) -> ResultT:
+        async def send(client: AsyncTokenClient, model: str) -> ResultT:
+            return await method(resource(client), *args, **{**kwargs, "model": model})  # type: ignore[arg-type]  # P.kwargs with model replaced
+
+        return await self._router._call(str(kwargs["model"]), send, billable=True)
+
+    return routed
+
+
+class _RouterResource:
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+
+class _AsyncRouterResource:
+    def __init__(self, router: AsyncRouter) -> None:
+        self._router = router
+
+
+class _RouterImages(_RouterResource):
+    """``router.images``."""
+
+    generate = _billable(Images.generate, lambda client: client.images)
+
+
+class _AsyncRouterImages(_AsyncRouterResource):
+    """``router.images``."""
+
+    generate = _async_billable(AsyncImages.generate, lambda client: client.images)
+
+
+class _RouterVideos(_RouterResource):
+    """``router.videos``."""
+
+    create = _billable(Videos.create, lambda client: client.videos)
+
+
+class _AsyncRouterVideos(_AsyncRouterResource):
+    """``router.videos``."""
+
+    create = _async_billable(AsyncVideos.create, lambda client: client.videos)
