@@ -52,7 +52,7 @@ def test_sigkill_mid_run_then_resume_writes_each_result_once(tmp_path: Path) -> 
     output = tmp_path / "out.jsonl"
     api = FakeAPI(slow_seconds=0.05)
     with serve(api=api) as url:
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        child = subprocess.Popen(
             [sys.executable, "-c", _CHILD, url, str(source), str(output)],
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
@@ -71,7 +71,7 @@ def test_sigkill_mid_run_then_resume_writes_each_result_once(tmp_path: Path) -> 
         assert 10 <= len(written) < count, "the kill should land mid-run"
         before = len(api.requests)
 
-        resumed = subprocess.run(  # noqa: S603
+        resumed = subprocess.run(
             [sys.executable, "-c", _CHILD, url, str(source), str(output)],
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
             timeout=120,
