@@ -26,6 +26,7 @@ import tokenclient
 import tokenclient.testing
 import tokenclient.types
 from tokenclient import AsyncStream, Stream
+from tokenclient._runtime import Runtime
 from tokenclient.resources import _api, chat, images, models, videos
 
 _RESOURCES: tuple[type, ...] = (
@@ -60,7 +61,7 @@ _PUBLIC_DUNDERS = frozenset(
 
 def _namespace() -> dict[str, object]:
     """Names that modules import only for type checking, so annotations can be resolved."""
-    names: dict[str, object] = {"BaseModel": pydantic.BaseModel}
+    names: dict[str, object] = {"BaseModel": pydantic.BaseModel, "Runtime": Runtime}
     for module in (tokenclient, tokenclient.types, tokenclient.testing):
         names.update((name, getattr(module, name)) for name in module.__all__)
     for module in (_api, chat, models, images, videos):

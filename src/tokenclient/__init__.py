@@ -43,6 +43,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
+    from .router import AllRoutesFailedError, AsyncRouter, Route, Router
 
 __all__ = [
     "NOT_GIVEN",
@@ -52,6 +53,8 @@ __all__ = [
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AllRoutesFailedError",
+    "AsyncRouter",
     "AsyncStream",
     "AsyncTokenClient",
     "AuthenticationError",
@@ -66,6 +69,8 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "Route",
+    "Router",
     "ServiceUnavailableError",
     "Stream",
     "TokenClient",
@@ -84,6 +89,12 @@ def __getattr__(name: str) -> object:
         from . import _streaming
 
         value: object = getattr(_streaming, name)
+        globals()[name] = value
+        return value
+    if name in {"Route", "Router", "AsyncRouter", "AllRoutesFailedError"}:
+        from . import router
+
+        value = getattr(router, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

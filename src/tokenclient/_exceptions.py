@@ -84,8 +84,9 @@ class InvalidRequestError(TokenClientError, ValueError):
 
 
 class ConfigurationError(InvalidRequestError):
-    """A client that cannot be built: no API key, a bad ``base_url``, an unknown provider, a
-    bad timeout, retry count, header or limit. Raised by the constructor and ``with_options``.
+    """A client or router that cannot be built: no API key, a bad ``base_url``, an unknown
+    provider, a bad timeout, retry count, header or limit, a bad route table. Raised by the
+    constructors and ``with_options``.
 
     A subclass of ``InvalidRequestError`` (and so of ``ValueError``), which these problems
     raised before it existed: code catching that keeps working.

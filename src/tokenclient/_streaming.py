@@ -24,6 +24,7 @@ from ._core.chunks import ChunkParser
 from ._exceptions import connection_error
 
 if TYPE_CHECKING:
+    from ._types import RouteInfo
     from .types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["AsyncStream", "Stream"]
@@ -42,6 +43,8 @@ class Stream(Generic[ChunkT]):
 
     response: httpx.Response
     """The HTTP response the chunks are read from."""
+    _route: RouteInfo | None = None
+    """The router's route that opened this stream (``None`` when no router was used)."""
 
     def __init__(
         self,
@@ -94,6 +97,20 @@ class Stream(Generic[ChunkT]):
             raise
         self._ready.extend(chunks)
 
+    def _read_ahead(self, until: Callable[[ChunkT], bool]) -> None:
+        """Read, without handing out, until a chunk satisfies ``until`` or the stream ends.
+
+        The router uses it to see a stream fail before anything reached the caller. Errors
+        close the stream and are raised, as when iterating.
+        """
+        seen = 0
+        while not self._finished:
+            ready = self._ready
+            if any(until(ready[i]) for i in range(seen, len(ready))):
+                return
+            seen = len(ready)
+            self._read()
+
     def _finish(self) -> None:
         self._finished = True
         drained = 0
@@ -143,6 +160,8 @@ class AsyncStream(Generic[ChunkT]):
 
     response: httpx.Response
     """The HTTP response the chunks are read from."""
+    _route: RouteInfo | None = None
+    """The router's route that opened this stream (``None`` when no router was used)."""
 
     def __init__(
         self,
@@ -194,6 +213,20 @@ class AsyncStream(Generic[ChunkT]):
             await self.close()
             raise
         self._ready.extend(chunks)
+
+    async def _read_ahead(self, until: Callable[[ChunkT], bool]) -> None:
+        """Read, without handing out, until a chunk satisfies ``until`` or the stream ends.
+
+        The router uses it to see a stream fail before anything reached the caller. Errors
+        close the stream and are raised, as when iterating.
+        """
+        seen = 0
+        while not self._finished:
+            ready = self._ready
+            if any(until(ready[i]) for i in range(seen, len(ready))):
+                return
+            seen = len(ready)
+            await self._read()
 
     async def _finish(self) -> None:
         self._finished = True

@@ -115,18 +115,19 @@ FAULTS: tuple[FaultSpec, ...] = (
         "Answer 200 with truncated JSON (in a stream: one `data:` event holds truncated JSON).",
     ),
     FaultSpec(
-        re.compile(r"stream-error"),
+        re.compile(r"stream-error(?:-(\d{1,3}))?"),
         "stream-error",
         "stream-error",
-        'Stream a few chunks, then a `data: {"error": {...}}` event, then end without '
-        "`[DONE]`; without `stream` it answers 500.",
+        "Stream a few chunks (`stream-error-n`: the first n events, `-1` is the role chunk "
+        'alone), then a `data: {"error": {...}}` event, then end without `[DONE]`; without '
+        "`stream` it answers 500.",
     ),
     FaultSpec(
-        re.compile(r"stream-drop"),
+        re.compile(r"stream-drop(?:-(\d{1,3}))?"),
         "stream-drop",
         "stream-drop",
-        "Send part of the body (a few chunks of a stream, half of a JSON body), then drop the "
-        "connection.",
+        "Send part of the body (a few chunks of a stream, `stream-drop-n`: the first n events, "
+        "`-1` is the role chunk alone; half of a JSON body), then drop the connection.",
     ),
     FaultSpec(
         re.compile(r"stream-only"),
@@ -144,7 +145,8 @@ class Fault:
 
     kind: FaultKind
     number: int = 0
-    """The status of ``error-<status>`` or the count of ``flaky-<n>``."""
+    """The status of ``error-<status>``, the count of ``flaky-<n>``, or the events sent
+    before ``stream-drop-<n>``/``stream-error-<n>`` fail (0: the default, a few)."""
 
 
 def find_fault(model: str) -> Fault | None:
@@ -153,6 +155,6 @@ def find_fault(model: str) -> Fault | None:
     for spec in FAULTS:
         match = spec.pattern.fullmatch(name)
         if match is not None:
-            number = int(match.group(1)) if match.groups() else 0
+            number = int(match.group(1)) if match.groups() and match.group(1) else 0
             return Fault(spec.kind, number)
     return None

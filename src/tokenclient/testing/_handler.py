@@ -283,10 +283,11 @@ class FakeAPI:
         failure = (lambda: connection_dropped(request)) if kind == "stream-drop" else None
         if isinstance(payload, _EventStream):
             events = payload.events
+            sent = (fault.number if fault is not None else 0) or 4
             if kind == "stream-drop":
-                events = events[:4]
+                events = events[:sent]
             elif kind == "stream-error":
-                events = [*events[:4], _sse(error_body(_STREAM_ERROR))]
+                events = [*events[:sent], _sse(error_body(_STREAM_ERROR))]
             elif kind == "bad-json":
                 broken = events[2][: len(events[2]) // 2] + b"\n\n"
                 events = [*events[:2], broken, _DONE]

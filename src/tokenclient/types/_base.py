@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from .._types import RouteInfo
 
 __all__ = ["ResponseModel"]
 
@@ -15,3 +20,8 @@ class ResponseModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
+
+    # A ClassVar (not a pydantic private attribute, which would give every nested model of
+    # every stream chunk a dictionary); the router sets the instance's own value.
+    _route: ClassVar[RouteInfo | None] = None
+    """The router's route that served this result (``None`` when no router was used)."""
