@@ -199,8 +199,9 @@ class _RouterBase(Generic[ClientT]):
 
 def _mark(result: object, route: Route[TokenClient] | Route[AsyncTokenClient]) -> None:
     """Record on a result which route served it (``result._route``)."""
-    if isinstance(result, ResponseModel | Stream | AsyncStream):  # pyright: ignore[reportUnknownArgumentType]  # any chunk type
-        object.__setattr__(result, "_route", route)  # an instance value over the ClassVar
+    if isinstance(result, ResponseModel | Stream | AsyncStream):
+        target: object = result  # Stream of any chunk type
+        object.__setattr__(target, "_route", route)  # an instance value over the ClassVar
 
 
 class Router(_RouterBase[TokenClient]):
