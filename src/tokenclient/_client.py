@@ -24,6 +24,7 @@ from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
 from ._limiter import AsyncLimiter, Limiter
+from ._response import record
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
@@ -272,7 +273,9 @@ class TokenClient(_ClientBase):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        return self._requester.send(request, policy, replay_safe=replay_safe)
+        response = self._requester.send(request, policy, replay_safe=replay_safe)
+        record(response)  # for with_raw_response
+        return response
 
     def _stream(
         self,
@@ -287,6 +290,7 @@ class TokenClient(_ClientBase):
 
         request = stream_request(self._config, method, path, body=body, options=options)
         response = self._requester.send(request, self._config.retry, stream=True)
+        record(response)
         return Stream(
             response,
             model=model,
@@ -427,7 +431,9 @@ class AsyncTokenClient(_ClientBase):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        return await self._requester.send(request, policy, replay_safe=replay_safe)
+        response = await self._requester.send(request, policy, replay_safe=replay_safe)
+        record(response)  # for with_raw_response
+        return response
 
     async def _stream(
         self,
@@ -442,6 +448,7 @@ class AsyncTokenClient(_ClientBase):
 
         request = stream_request(self._config, method, path, body=body, options=options)
         response = await self._requester.send(request, self._config.retry, stream=True)
+        record(response)
         return AsyncStream(
             response,
             model=model,

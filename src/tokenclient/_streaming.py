@@ -21,6 +21,7 @@ from typing_extensions import Self
 
 from ._core.accumulate import ChatCompletionAccumulator
 from ._core.chunks import ChunkParser
+from ._core.response_headers import attach_request_id, request_id
 from ._transport import connection_error
 
 if TYPE_CHECKING:
@@ -34,6 +35,10 @@ _DRAIN_LIMIT = 64 * 1024
 """After ``[DONE]``, read at most this much more so the connection can go back to the pool."""
 
 
+def _ignore(chunk: object) -> None:
+    """The fold of a stream whose chunks are not chat completion chunks."""
+
+
 class Stream(Generic[ChunkT]):
     """The chunks of a streamed response: an iterator and a context manager.
 
@@ -43,6 +48,11 @@ class Stream(Generic[ChunkT]):
     response: httpx.Response
     """The HTTP response the chunks are read from."""
 
+    @property
+    def request_id(self) -> str | None:
+        """The response's ``x-request-id`` (or ``request-id``) header."""
+        return request_id(self.response.headers)
+
     def __init__(
         self,
         response: httpx.Response,
@@ -51,6 +61,7 @@ class Stream(Generic[ChunkT]):
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_close: Callable[[], None] | None = None,
+        fold: bool = True,
     ) -> None:
         self.response = response
         self._on_close = on_close
@@ -60,7 +71,8 @@ class Stream(Generic[ChunkT]):
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
-        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add)
+        # fold=False for chunks that are not chat chunks (``client.post(..., stream=True)``).
+        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add if fold else _ignore)
         self._finished = False
 
     def __iter__(self) -> Iterator[ChunkT]:
@@ -107,7 +119,9 @@ class Stream(Generic[ChunkT]):
         """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
         for _ in self:
             pass
-        return self._accumulator.result()
+        completion = self._accumulator.result()
+        attach_request_id(completion, self.response.headers)
+        return completion
 
     def _closed(self) -> None:
         on_close, self._on_close = self._on_close, None
@@ -144,6 +158,11 @@ class AsyncStream(Generic[ChunkT]):
     response: httpx.Response
     """The HTTP response the chunks are read from."""
 
+    @property
+    def request_id(self) -> str | None:
+        """The response's ``x-request-id`` (or ``request-id``) header."""
+        return request_id(self.response.headers)
+
     def __init__(
         self,
         response: httpx.Response,
@@ -152,6 +171,7 @@ class AsyncStream(Generic[ChunkT]):
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_close: Callable[[], None] | None = None,
+        fold: bool = True,
     ) -> None:
         self.response = response
         self._on_close = on_close
@@ -161,7 +181,8 @@ class AsyncStream(Generic[ChunkT]):
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
-        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add)
+        # fold=False for chunks that are not chat chunks (``client.post(..., stream=True)``).
+        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add if fold else _ignore)
         self._finished = False
 
     def __aiter__(self) -> AsyncIterator[ChunkT]:
@@ -208,7 +229,9 @@ class AsyncStream(Generic[ChunkT]):
         """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
         async for _ in self:
             pass
-        return self._accumulator.result()
+        completion = self._accumulator.result()
+        attach_request_id(completion, self.response.headers)
+        return completion
 
     def _closed(self) -> None:
         on_close, self._on_close = self._on_close, None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import anyio
@@ -25,6 +26,7 @@ from .._core.request import RequestOptions, path_segment
 from .._core.response import parse_model
 from .._core.retry import retry_after_seconds
 from .._exceptions import InvalidRequestError
+from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.video_params import VideoContentParam
 from ..types.videos import VideoTask
@@ -32,7 +34,14 @@ from ..types.videos import VideoTask
 if TYPE_CHECKING:
     from .._client import AsyncTokenClient, TokenClient
 
-__all__ = ["AsyncProgressCallback", "AsyncVideos", "ProgressCallback", "Videos"]
+__all__ = [
+    "AsyncProgressCallback",
+    "AsyncVideos",
+    "AsyncVideosWithRawResponse",
+    "ProgressCallback",
+    "Videos",
+    "VideosWithRawResponse",
+]
 
 ProgressCallback = Callable[[VideoTask], object]
 """Called with the task on every status or progress change."""
@@ -74,6 +83,11 @@ class Videos:
         self._client = client
         self._sleep = sleep
         self._clock = clock
+
+    @cached_property
+    def with_raw_response(self) -> VideosWithRawResponse:
+        """``create`` and ``retrieve`` returning a ``RawResponse`` (headers, request id)."""
+        return VideosWithRawResponse(self)
 
     def create(
         self,
@@ -290,6 +304,11 @@ class AsyncVideos:
         self._sleep = sleep
         self._clock = clock
 
+    @cached_property
+    def with_raw_response(self) -> AsyncVideosWithRawResponse:
+        """``create`` and ``retrieve`` returning a ``RawResponse`` (headers, request id)."""
+        return AsyncVideosWithRawResponse(self)
+
     async def create(
         self,
         *,
@@ -491,3 +510,19 @@ class AsyncVideos:
         response = await client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
         return task, retry_after_seconds(response.headers, time.time())
+
+
+class VideosWithRawResponse:
+    """``client.videos.with_raw_response``: ``create`` and ``retrieve`` return a ``RawResponse``."""
+
+    def __init__(self, videos: Videos) -> None:
+        self.create = to_raw_response_wrapper(videos.create)
+        self.retrieve = to_raw_response_wrapper(videos.retrieve)
+
+
+class AsyncVideosWithRawResponse:
+    """``client.videos.with_raw_response``: ``create`` and ``retrieve`` return a ``RawResponse``."""
+
+    def __init__(self, videos: AsyncVideos) -> None:
+        self.create = async_to_raw_response_wrapper(videos.create)
+        self.retrieve = async_to_raw_response_wrapper(videos.retrieve)

@@ -1,4 +1,6 @@
-"""Read the ``x-ratelimit-*`` response headers into a ``RateLimitInfo``. Pure; never raises.
+"""What a response's headers say: its request id, and its rate limits. Pure; never raises.
+
+The request id is ``x-request-id`` (OpenAI and most gateways) or ``request-id``.
 
 OpenAI and the aggregators that copy it send, on every response::
 
@@ -19,7 +21,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["RateLimitInfo", "parse_duration", "parse_rate_limit"]
+__all__ = [
+    "RateLimitInfo",
+    "attach_request_id",
+    "parse_duration",
+    "parse_rate_limit",
+    "request_id",
+]
 
 _MAX_LENGTH = 64
 """Longer values are not a count or a duration any server sends; they read as ``None``."""
@@ -110,3 +118,20 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimitInfo:
         remaining_tokens=_count(get("x-ratelimit-remaining-tokens")),
         reset_tokens=parse_duration(get("x-ratelimit-reset-tokens")),
     )
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The ``x-request-id`` (else ``request-id``) header of ``headers``, if not empty."""
+    return headers.get("x-request-id") or headers.get("request-id") or None
+
+
+def attach_request_id(model: object, headers: Mapping[str, str]) -> None:
+    """Set ``model._request_id`` from ``headers``, on models that declare it.
+
+    ``_request_id`` is a class attribute (``None``) on ``ResponseModel``, not a pydantic private
+    attribute: a private attribute would cost every nested model of every stream chunk a
+    dictionary. The instance value lives in ``__dict__``, which pydantic's ``==``,
+    ``model_dump`` and ``repr`` ignore and ``model_copy`` keeps.
+    """
+    if hasattr(type(model), "_request_id"):
+        object.__setattr__(model, "_request_id", request_id(headers))

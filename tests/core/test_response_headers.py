@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tokenclient._core.ratelimit_headers import RateLimitInfo, parse_duration, parse_rate_limit
+from tokenclient._core.response_headers import RateLimitInfo, parse_duration, parse_rate_limit
 
 # (header value, seconds) as OpenAI, OpenRouter-style gateways and Go/Rust proxies print them.
 DURATIONS = [
