@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ._client import AsyncTokenClient, TokenClient
 from ._config import InsecureTransportWarning
+from ._core.response_headers import RateLimitInfo
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -37,6 +38,7 @@ from ._exceptions import (
     VideoTaskFailedError,
     VideoTaskTimeoutError,
 )
+from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -64,6 +66,8 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitInfo",
+    "RawResponse",
     "ServiceUnavailableError",
     "Stream",
     "TokenClient",
