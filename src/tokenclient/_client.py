@@ -23,6 +23,7 @@ from ._config import DEFAULT_MAX_RETRIES, ClientConfig, resolve_config, resolve_
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
+from ._custom import AsyncCustomRequests, CustomRequests
 from ._limiter import AsyncLimiter, Limiter
 from ._response import record
 from ._transport import AsyncRequester, Requester
@@ -160,7 +161,7 @@ class _ClientBase:
         )
 
 
-class TokenClient(_ClientBase):
+class TokenClient(_ClientBase, CustomRequests):
     """A synchronous client for an OpenAI-compatible aggregator.
 
     Args:
@@ -316,7 +317,7 @@ class TokenClient(_ClientBase):
         self.close()
 
 
-class AsyncTokenClient(_ClientBase):
+class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
     """An asynchronous client for an OpenAI-compatible aggregator (asyncio or trio).
 
     Args:

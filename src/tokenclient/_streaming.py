@@ -23,9 +23,10 @@ from ._core.accumulate import ChatCompletionAccumulator
 from ._core.chunks import ChunkParser
 from ._core.response_headers import attach_request_id, request_id
 from ._transport import connection_error
+from .types.chat import ChatCompletionChunk
 
 if TYPE_CHECKING:
-    from .types.chat import ChatCompletion, ChatCompletionChunk
+    from .types.chat import ChatCompletion
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -36,7 +37,11 @@ _DRAIN_LIMIT = 64 * 1024
 
 
 def _ignore(chunk: object) -> None:
-    """The fold of a stream whose chunks are not chat completion chunks."""
+    """The fold of a stream whose chunks are not chat chunks (``client.post(stream=True)``)."""
+
+
+def _fold_for(model: type[pydantic.BaseModel], accumulator: ChatCompletionAccumulator) -> object:
+    return accumulator.add if issubclass(model, ChatCompletionChunk) else _ignore
 
 
 class Stream(Generic[ChunkT]):
@@ -61,7 +66,6 @@ class Stream(Generic[ChunkT]):
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_close: Callable[[], None] | None = None,
-        fold: bool = True,
     ) -> None:
         self.response = response
         self._on_close = on_close
@@ -71,8 +75,7 @@ class Stream(Generic[ChunkT]):
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
-        # fold=False for chunks that are not chat chunks (``client.post(..., stream=True)``).
-        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add if fold else _ignore)
+        self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
 
     def __iter__(self) -> Iterator[ChunkT]:
@@ -171,7 +174,6 @@ class AsyncStream(Generic[ChunkT]):
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_close: Callable[[], None] | None = None,
-        fold: bool = True,
     ) -> None:
         self.response = response
         self._on_close = on_close
@@ -181,8 +183,7 @@ class AsyncStream(Generic[ChunkT]):
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
-        # fold=False for chunks that are not chat chunks (``client.post(..., stream=True)``).
-        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add if fold else _ignore)
+        self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
 
     def __aiter__(self) -> AsyncIterator[ChunkT]:
