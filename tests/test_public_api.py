@@ -47,6 +47,8 @@ TOKENCLIENT = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitInfo",
+    "RawResponse",
     "ServiceUnavailableError",
     "Stream",
     "TokenClient",

@@ -181,6 +181,7 @@ class CompletionsWithRawResponse:
 
     def __init__(self, completions: Completions) -> None:
         self.create = to_raw_response_wrapper(completions.create)
+        """``create(...)`` returning ``RawResponse[ChatCompletion]`` (or of the ``Stream``)."""
 
 
 class AsyncCompletionsWithRawResponse:
@@ -191,3 +192,4 @@ class AsyncCompletionsWithRawResponse:
 
     def __init__(self, completions: AsyncCompletions) -> None:
         self.create = async_to_raw_response_wrapper(completions.create)
+        """``await create(...)`` returning ``RawResponse[ChatCompletion]`` (or of the stream)."""

@@ -178,6 +178,7 @@ class ImagesWithRawResponse:
 
     def __init__(self, images: Images) -> None:
         self.generate = to_raw_response_wrapper(images.generate)
+        """``generate(...)`` returning ``RawResponse[ImagesResponse]``."""
 
 
 class AsyncImagesWithRawResponse:
@@ -185,3 +186,4 @@ class AsyncImagesWithRawResponse:
 
     def __init__(self, images: AsyncImages) -> None:
         self.generate = async_to_raw_response_wrapper(images.generate)
+        """``await generate(...)`` returning ``RawResponse[ImagesResponse]``."""

@@ -107,7 +107,9 @@ class ModelsWithRawResponse:
 
     def __init__(self, models: Models) -> None:
         self.list = to_raw_response_wrapper(models.list)
+        """``list()`` returning ``RawResponse[ModelList]``."""
         self.retrieve = to_raw_response_wrapper(models.retrieve)
+        """``retrieve(model)`` returning ``RawResponse[Model]``."""
 
 
 class AsyncModelsWithRawResponse:
@@ -115,4 +117,6 @@ class AsyncModelsWithRawResponse:
 
     def __init__(self, models: AsyncModels) -> None:
         self.list = async_to_raw_response_wrapper(models.list)
+        """``await list()`` returning ``RawResponse[ModelList]``."""
         self.retrieve = async_to_raw_response_wrapper(models.retrieve)
+        """``await retrieve(model)`` returning ``RawResponse[Model]``."""

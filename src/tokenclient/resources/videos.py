@@ -517,7 +517,9 @@ class VideosWithRawResponse:
 
     def __init__(self, videos: Videos) -> None:
         self.create = to_raw_response_wrapper(videos.create)
+        """``create(...)`` returning ``RawResponse[VideoTask]``."""
         self.retrieve = to_raw_response_wrapper(videos.retrieve)
+        """``retrieve(task_id)`` returning ``RawResponse[VideoTask]``."""
 
 
 class AsyncVideosWithRawResponse:
@@ -525,4 +527,6 @@ class AsyncVideosWithRawResponse:
 
     def __init__(self, videos: AsyncVideos) -> None:
         self.create = async_to_raw_response_wrapper(videos.create)
+        """``await create(...)`` returning ``RawResponse[VideoTask]``."""
         self.retrieve = async_to_raw_response_wrapper(videos.retrieve)
+        """``await retrieve(task_id)`` returning ``RawResponse[VideoTask]``."""
