@@ -113,8 +113,9 @@ class _Finder:
         if isinstance(hint, typing.TypeVar):
             for bound in (hint.__bound__, *hint.__constraints__):
                 # A bound spelt "BaseModel" keeps pydantic out of `import tokenclient`.
-                named = isinstance(bound, typing.ForwardRef) and bound.__forward_arg__ in _EXTRA
-                resolved = _EXTRA[bound.__forward_arg__] if named else bound
+                resolved: object = bound
+                if isinstance(bound, typing.ForwardRef) and bound.__forward_arg__ in _EXTRA:
+                    resolved = _EXTRA[bound.__forward_arg__]
                 if resolved is not None:
                     self.annotation(f"{where} (bound of {hint.__name__})", resolved)
             return
