@@ -113,8 +113,12 @@ class _Finder:
             return
         if isinstance(hint, typing.TypeVar):
             for bound in (hint.__bound__, *hint.__constraints__):
-                if bound is not None:
-                    self.annotation(f"{where} (bound of {hint.__name__})", bound)
+                # A bound spelt "BaseModel" keeps pydantic out of `import tokenclient`.
+                resolved: object = bound
+                if isinstance(bound, typing.ForwardRef) and bound.__forward_arg__ in _EXTRA:
+                    resolved = _EXTRA[bound.__forward_arg__]
+                if resolved is not None:
+                    self.annotation(f"{where} (bound of {hint.__name__})", resolved)
             return
         if isinstance(hint, list):  # Callable[[A, B], R] argument list
             for item in typing.cast("list[object]", hint):

@@ -50,6 +50,8 @@ TOKENCLIENT = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitInfo",
+    "RawResponse",
     "Route",
     "Router",
     "ServiceUnavailableError",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ._client import AsyncTokenClient, TokenClient
 from ._config import InsecureTransportWarning
+from ._core.response_headers import RateLimitInfo
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -38,6 +39,7 @@ from ._exceptions import (
     VideoTaskFailedError,
     VideoTaskTimeoutError,
 )
+from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -69,6 +71,8 @@ __all__ = [
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitInfo",
+    "RawResponse",
     "Route",
     "Router",
     "ServiceUnavailableError",
