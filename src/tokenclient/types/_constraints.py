@@ -1,0 +1,174 @@
+"""Run-time constraints carried by the public request ``TypedDict`` s (inside ``Annotated``).
+
+Type checkers see through ``Annotated``: ``Array[str]`` is ``Sequence[str]`` to them. pydantic
+reads the metadata, so the validator built from the ``TypedDict`` s (``_core.validation``)
+checks exactly what the types say, and its output is plain JSON data (``dict``, ``list``,
+``str``, numbers, ``bool``, ``None``) whatever container the caller used: a ``tuple`` or a
+``UserList`` where a ``Sequence`` is typed, a ``MappingProxyType`` where a ``Mapping`` is.
+
+Unions are tagged (``Discriminator`` + ``Tag``), so a wrong value gets one error that names the
+tag field (``messages[0].content[1].type``) instead of one error per union member.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Annotated, TypeVar, get_args
+
+from pydantic import AfterValidator, Discriminator, Field, GetCoreSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
+
+__all__ = [
+    "Array",
+    "IterableArray",
+    "JSONObject",
+    "ModelId",
+    "NonEmptyArray",
+    "check_model_id_value",
+    "tagged",
+]
+
+_T = TypeVar("_T")
+_NOT_ARRAYS = (str, bytes, bytearray, Mapping)
+_MAX_DEPTH = 64
+
+
+class _AsList:
+    """Validate ``Sequence[X]`` / ``Iterable[X]`` into a plain ``list`` of validated items.
+
+    pydantic's own ``Sequence`` validation refuses a ``UserList`` in strict mode and hands
+    back the caller's container type otherwise; ``Iterable`` becomes a lazy iterator. Neither
+    can be sent as JSON, so the container is turned into a ``list`` first.
+    """
+
+    __slots__ = ("iterable", "min_length")
+
+    def __init__(self, *, iterable: bool = False, min_length: int | None = None) -> None:
+        self.iterable = iterable
+        self.min_length = min_length
+
+    def __get_pydantic_core_schema__(
+        self, source: object, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        (item,) = get_args(source)
+        items = handler.generate_schema(item)
+        kind = Iterable if self.iterable else Sequence
+
+        def as_list(value: object) -> object:
+            if type(value) is list or isinstance(value, _NOT_ARRAYS):
+                return value
+            if isinstance(value, kind):
+                return list(value)  # pyright: ignore[reportUnknownArgumentType]
+            return value  # the list schema refuses it: "Input should be a valid list"
+
+        return core_schema.no_info_before_validator_function(
+            as_list, core_schema.list_schema(items, min_length=self.min_length, strict=True)
+        )
+
+
+Array = Annotated[Sequence[_T], _AsList()]
+"""``Sequence[T]``, sent as a JSON array (any sequence but ``str``/``bytes``)."""
+NonEmptyArray = Annotated[Sequence[_T], _AsList(min_length=1)]
+"""``Sequence[T]`` with at least one item."""
+IterableArray = Annotated[Iterable[_T], _AsList(iterable=True)]
+"""``Iterable[T]``, read once and sent as a JSON array."""
+
+
+def _plain_json(value: object, where: str, depth: int) -> object:
+    # Checked in Python: object-typed values (a JSON Schema, allowed tools) are small.
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PydanticCustomError(
+                "json_value", "{where}: NaN and infinity are not JSON", {"where": where}
+            )
+        return value
+    if depth > _MAX_DEPTH:
+        raise PydanticCustomError("json_value", "nested more than 64 levels deep")
+    if isinstance(value, Mapping):
+        plain: dict[str, object] = {}
+        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+            if not isinstance(key, str):
+                raise PydanticCustomError(
+                    "json_value", "{where}: keys must be strings, not {key!r}",
+                    {"where": where, "key": key},
+                )  # fmt: skip
+            plain[key] = _plain_json(item, f"{where}[{key!r}]", depth + 1)
+        return plain
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [
+            _plain_json(item, f"{where}[{index}]", depth + 1)
+            for index, item in enumerate(value)  # pyright: ignore[reportUnknownArgumentType,reportUnknownVariableType]
+        ]
+    raise PydanticCustomError(
+        "json_value",
+        "{where}: {type} is not JSON data",
+        {"where": where, "type": type(value).__name__},
+    )
+
+
+def _json_object(value: object) -> dict[str, object]:
+    if not isinstance(value, Mapping):
+        raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
+    plain = _plain_json(value, "value", 0)
+    assert isinstance(plain, dict)
+    return plain  # pyright: ignore[reportUnknownVariableType]
+
+
+class _JSONObjectSchema:
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: object, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(_json_object)
+
+
+JSONObject = Annotated[Mapping[str, object], _JSONObjectSchema()]
+"""A JSON object (e.g. a JSON Schema): any ``Mapping`` of JSON values, sent as plain dicts."""
+
+
+def check_model_id_value(value: str) -> str:
+    """``value`` unchanged; a control character (CR, LF, tab, NUL, ...) is refused."""
+    if not value.isprintable():
+        raise PydanticCustomError(
+            "model_id", "must not contain control characters (CR, LF, tab, ...)"
+        )
+    return value
+
+
+ModelId = Annotated[str, Field(min_length=1), AfterValidator(check_model_id_value)]
+"""A model id: a non-empty string without control characters."""
+
+
+def _shape(value: object) -> str | None:
+    if isinstance(value, str):
+        return "@str"
+    if isinstance(value, Mapping):
+        return "@object"
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return "@array"
+    return None
+
+
+def tagged(key: str | None, expected: str, shape: str = "an object") -> Discriminator:
+    """A ``Discriminator`` picking the union member by ``value[key]`` (``@<value>``).
+
+    Strings tag as ``@str`` and arrays as ``@array``; with ``key=None`` objects tag as
+    ``@object``. A value no member takes raises one error, ``union:<key>:<shape>``: for an
+    object, ``expected`` says what ``value[key]`` should be; for anything else, ``shape`` says
+    what the value should be (the error formatter adds the path and the offending value).
+    """
+
+    def tag(value: object) -> str | None:
+        if key is not None and isinstance(value, Mapping):
+            kind = value.get(key)  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
+            return f"@{kind}" if isinstance(kind, str) else None
+        return _shape(value)
+
+    check: Callable[[object], str | None] = tag
+    return Discriminator(
+        check, custom_error_type=f"union:{key or ''}:{shape}", custom_error_message=expected
+    )
