@@ -75,46 +75,92 @@ IterableArray = Annotated[Iterable[_T], _AsList(iterable=True)]
 """``Iterable[T]``, read once and sent as a JSON array."""
 
 
-def _plain_json(value: object, where: str, depth: int) -> object:
-    # Checked in Python: object-typed values (a JSON Schema, allowed tools) are small.
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise PydanticCustomError(
-                "json_value", "{where}: NaN and infinity are not JSON", {"where": where}
-            )
+class _NotJSON(Exception):
+    """Raised inside ``_plain_json``; ``path`` grows as the recursion unwinds."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.path: list[str] = []
+
+
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _leaf(item: object) -> bool:
+    """Whether ``item`` is a JSON scalar (a non-finite float raises)."""
+    kind = type(item)
+    if kind in _SCALARS:
+        return True
+    if kind is float:
+        if math.isfinite(item):  # type: ignore[arg-type]  # kind is float
+            return True
+        raise _NotJSON("NaN and infinity are not JSON")
+    return False
+
+
+def _plain_json(value: object, depth: int = 0) -> object:
+    """``value`` as plain JSON data: itself when it already is (no copy), else a copy.
+
+    Exact type checks, and no call per scalar: a JSON Schema is walked on every request, and
+    ``isinstance`` against the ``collections.abc`` classes is several times slower.
+    """
+    if _leaf(value):
         return value
     if depth > _MAX_DEPTH:
-        raise PydanticCustomError("json_value", "nested more than 64 levels deep")
-    if isinstance(value, Mapping):
-        plain: dict[str, object] = {}
-        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
-            if not isinstance(key, str):
-                raise PydanticCustomError(
-                    "json_value", "{where}: keys must be strings, not {key!r}",
-                    {"where": where, "key": key},
-                )  # fmt: skip
-            plain[key] = _plain_json(item, f"{where}[{key!r}]", depth + 1)
-        return plain
-    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        return [
-            _plain_json(item, f"{where}[{index}]", depth + 1)
-            for index, item in enumerate(value)  # pyright: ignore[reportUnknownArgumentType,reportUnknownVariableType]
-        ]
-    raise PydanticCustomError(
-        "json_value",
-        "{where}: {type} is not JSON data",
-        {"where": where, "type": type(value).__name__},
-    )
+        raise _NotJSON(f"nested more than {_MAX_DEPTH} levels deep")
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        items: Mapping[object, object] = value  # type: ignore[assignment]  # a Mapping
+        replaced: dict[str, object] = {}
+        for key, item in items.items():
+            if type(key) is not str:
+                raise _NotJSON(f"keys must be strings, not {type(key).__name__}")
+            try:
+                if _leaf(item):
+                    continue
+                converted = _plain_json(item, depth + 1)
+            except _NotJSON as exc:
+                exc.path.append(f"[{key!r}]")
+                raise
+            if converted is not item:
+                replaced[key] = converted
+        if kind is dict and not replaced:
+            return value
+        return {key: replaced.get(key, item) for key, item in items.items()}  # type: ignore[misc]  # keys checked above
+    if kind is list or (
+        isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+    ):
+        sequence: Sequence[object] = value  # type: ignore[assignment]  # a Sequence
+        array = list(sequence)
+        changed = kind is not list
+        for index, item in enumerate(array):
+            try:
+                if _leaf(item):
+                    continue
+                converted = _plain_json(item, depth + 1)
+            except _NotJSON as exc:
+                exc.path.append(f"[{index}]")
+                raise
+            if converted is not item:
+                array[index] = converted
+                changed = True
+        return array if changed else value
+    if isinstance(value, float | int | str):  # subclasses: an IntEnum, a str Enum
+        return value
+    raise _NotJSON(f"{kind.__name__} is not JSON data")
 
 
-def _json_object(value: object) -> dict[str, object]:
+def _json_object(value: object) -> object:
     if not isinstance(value, Mapping):
         raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
-    plain = _plain_json(value, "value", 0)
-    assert isinstance(plain, dict)
-    return plain  # pyright: ignore[reportUnknownVariableType]
+    try:
+        return _plain_json(value)
+    except _NotJSON as exc:
+        where = "".join(reversed(exc.path))
+        raise PydanticCustomError(
+            "json_value", "{where}: {reason}", {"where": where or "value", "reason": exc.reason}
+        ) from None
 
 
 class _JSONObjectSchema:
@@ -163,9 +209,20 @@ def tagged(key: str | None, expected: str, shape: str = "an object") -> Discrimi
     """
 
     def tag(value: object) -> str | None:
+        # Exact types first: this runs for every message and content part of every call.
+        kind = type(value)
+        if kind is dict:
+            if key is None:
+                return "@object"
+            found = value.get(key)  # type: ignore[attr-defined]  # a dict
+            return f"@{found}" if type(found) is str else None
+        if kind is str:
+            return "@str"
+        if kind is list:
+            return "@array"
         if key is not None and isinstance(value, Mapping):
-            kind = value.get(key)  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
-            return f"@{kind}" if isinstance(kind, str) else None
+            found = value.get(key)  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
+            return f"@{found}" if isinstance(found, str) else None
         return _shape(value)
 
     check: Callable[[object], str | None] = tag
