@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import math
+from collections import UserDict, UserList
 from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import cast
 
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from tokenclient._core.chat_request import build_chat_body
+from tokenclient._core.chat_request import PARAM_NAMES, build_chat_body
 from tokenclient._exceptions import InvalidRequestError
+from tokenclient.types.chat_create_params import (
+    ChatCompletionBodyParams,
+    ChatCompletionCreateParams,
+)
 from tokenclient.types.chat_params import (
     AssistantMessage,
     DeveloperMessage,
@@ -671,3 +678,248 @@ def test_params_mapping_is_not_mutated() -> None:
     body = build_chat_body(params)
     assert params == {"model": "m", "messages": (USER,)}
     assert body["messages"] == [USER]
+
+
+# --- one schema: the public TypedDict is the validator ------------------------------------------
+
+# A valid value for every key of ChatCompletionBodyParams (and `stream`). A key added to the
+# TypedDict without a sample here fails test_every_typed_key_has_a_sample.
+SAMPLES: dict[str, object] = {
+    "model": "openai/gpt-4.1",
+    "messages": [USER],
+    "audio": {"voice": {"id": "voice_1234"}, "format": "mp3"},
+    "frequency_penalty": 0.5,
+    "function_call": {"name": "get_weather"},
+    "functions": [{"name": "get_weather", "parameters": {"type": "object"}}],
+    "logit_bias": {"50256": -100},
+    "logprobs": True,
+    "max_completion_tokens": 100,
+    "max_tokens": 100,
+    "metadata": {"k" * 64: "v" * 512},
+    "modalities": ["text", "audio"],
+    "moderation": {"model": "omni-moderation-latest", "policy": {"input": {"mode": "block"}}},
+    "n": 128,
+    "parallel_tool_calls": False,
+    "prediction": {"type": "content", "content": "def f():\n    return 1\n"},
+    "presence_penalty": -2,
+    "prompt_cache_key": "tenant-7",
+    "prompt_cache_options": {"ttl": "30m", "mode": "explicit"},
+    "prompt_cache_retention": "24h",
+    "reasoning_effort": "xhigh",
+    "response_format": {"type": "json_schema", "json_schema": {"name": "n", "schema": EMPTY}},
+    "safety_identifier": "u" * 64,
+    "seed": -(2**63),
+    "service_tier": "flex",
+    "stop": ["a", "b"],
+    "store": True,
+    "stream": True,
+    "stream_options": {"include_usage": True, "include_obfuscation": False},
+    "temperature": 2,
+    "tool_choice": {"type": "allowed_tools", "allowed_tools": {"mode": "auto", "tools": [EMPTY]}},
+    "tools": [
+        {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}},
+        {
+            "type": "custom",
+            "custom": {
+                "name": "sql",
+                "format": {"type": "grammar", "grammar": {"definition": "x", "syntax": "lark"}},
+            },
+        },
+    ],
+    "top_logprobs": 20,
+    "top_p": 1,
+    "user": "user-1",
+    "verbosity": "low",
+    "web_search_options": {
+        "search_context_size": "high",
+        "user_location": {"type": "approximate", "approximate": {"city": "Paris", "country": "FR"}},
+    },
+}
+
+
+def test_every_typed_key_has_a_sample() -> None:
+    typed = ChatCompletionBodyParams.__required_keys__ | ChatCompletionBodyParams.__optional_keys__
+    assert set(SAMPLES) == typed | {"stream"}
+    assert PARAM_NAMES == typed | {"stream"}
+    options = ChatCompletionCreateParams.__optional_keys__ - typed
+    assert options == {"extra_headers", "extra_query", "extra_body", "timeout"}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_every_key_is_accepted_and_sent_as_given() -> None:
+    body = build_chat_body(SAMPLES)
+    assert_sent_as_given(body, SAMPLES)
+    assert list(body) == list(SAMPLES)
+
+
+@pytest.mark.parametrize(
+    "name", ["store", "metadata", "service_tier", "prediction", "web_search_options", "verbosity",
+             "prompt_cache_key", "safety_identifier", "audio", "modalities", "moderation",
+             "prompt_cache_options", "prompt_cache_retention"],
+)  # fmt: skip
+def test_openai_parameters_are_accepted(name: str) -> None:
+    assert_sent_as_given(build(**{name: SAMPLES[name]})[name], SAMPLES[name])
+
+
+def _containers(value: object) -> list[object]:
+    """``value`` rebuilt with each other container kind its type allows."""
+    if isinstance(value, dict):
+        items = cast("dict[str, object]", value)
+        return [MappingProxyType(items), UserDict(items)]
+    if isinstance(value, list):
+        items_list = cast("list[object]", value)
+        return [tuple(items_list), UserList(items_list)]
+    return []
+
+
+MAPPING_KEYS = ["logit_bias", "metadata"]
+SEQUENCE_KEYS = ["stop", "modalities", "tools", "functions"]
+
+
+@pytest.mark.parametrize("name", MAPPING_KEYS + SEQUENCE_KEYS)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_every_container_kind_is_sent_as_plain_data(name: str) -> None:
+    variants = _containers(SAMPLES[name])
+    assert variants
+    for value in variants:
+        assert_sent_as_given(build(**{name: value})[name], SAMPLES[name])
+
+
+def test_iterables_are_read_once_where_typed_iterable() -> None:
+    tools = SAMPLES["tools"]
+    assert isinstance(tools, list)
+    sent = build(tools=iter(cast("list[object]", tools)), messages=iter([USER]))
+    assert sent["tools"] == tools
+    assert sent["messages"] == [USER]
+
+
+def test_nested_json_objects_of_any_mapping_kind_are_plain() -> None:
+    schema = MappingProxyType(
+        {"type": "object", "properties": MappingProxyType({"x": {"enum": ("a", "b")}})}
+    )
+    tool = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    body = build(tools=[tool], response_format={"type": "json_schema", "json_schema": {
+        "name": "n", "schema": schema}})  # fmt: skip
+    expected = {"type": "object", "properties": {"x": {"enum": ["a", "b"]}}}
+    assert_sent_as_given(body, body)
+    tools = cast("list[dict[str, dict[str, object]]]", body["tools"])
+    assert tools[0]["function"]["parameters"] == expected
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        ({"a": {1, 2}}, "tools[0].function.parameters: ['a']: set is not JSON data"),
+        ({"a": [{3: 4}]}, "tools[0].function.parameters: ['a'][0]: keys must be strings, not int"),
+        ({"a": [math.inf]}, "tools[0].function.parameters: ['a'][0]: NaN and infinity are not"),
+        ("{}", "tools[0].function.parameters: Input should be a valid dictionary"),
+    ],
+)
+def test_json_objects_must_be_json(parameters: object, expected: str) -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": parameters}}
+    assert error(tools=[tool]).startswith(expected)
+
+
+# The five disagreements of issue 12, bug 4.
+
+
+def test_logit_bias_and_tool_parameters_as_mappingproxy_are_sent() -> None:
+    body = build(
+        logit_bias=MappingProxyType({"1": 5}),
+        tools=[{"type": "function", "function": {"name": "f", "parameters": MappingProxyType(
+            {"type": "object"})}}],
+    )  # fmt: skip
+    assert json.loads(json.dumps(body))["logit_bias"] == {"1": 5}
+    assert_plain(body)
+
+
+def test_stop_as_a_userlist_is_accepted() -> None:
+    assert build(stop=UserList(["END"]))["stop"] == ["END"]
+
+
+@pytest.mark.parametrize("role", ["system", "developer", "tool"])
+def test_text_only_roles_refuse_an_image_part(role: str) -> None:
+    message = {"role": role, "content": [IMAGE_PART], "tool_call_id": "c"}
+    assert error(messages=[message]).startswith(
+        "messages[0].content[0].type: Input should be 'text'"
+    )
+
+
+def test_logit_bias_values_are_integers() -> None:
+    assert error(logit_bias={"1": 0.5}) == "logit_bias['1']: Input should be a valid integer"
+
+
+def test_new_typed_keys_need_no_second_list() -> None:
+    # What the validator accepts is read from the TypedDict; nothing else names the keys.
+    assert "verbosity" in ChatCompletionBodyParams.__optional_keys__
+    assert build(verbosity="high")["verbosity"] == "high"
+
+
+# --- ranges of the newer parameters ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "metadata",
+            {str(i): "v" for i in range(17)},
+            "metadata: Dictionary should have at most 16",
+        ),
+        ("metadata", {"k" * 65: "v"}, "metadata.kkkk"),
+        ("metadata", {"k": "v" * 513}, "metadata.k: String should have at most 512 characters"),
+        ("metadata", {"k": 1}, "metadata.k: Input should be a valid string"),
+        ("safety_identifier", "u" * 65, "safety_identifier: String should have at most 64"),
+        ("n", 129, "n: Input should be less than or equal to 128"),
+        ("seed", 2**63, "seed: Input should be less than or equal to 9223372036854775807"),
+        ("service_tier", "turbo", "service_tier: Input should be 'auto', 'default', 'flex'"),
+        ("verbosity", "loud", "verbosity: Input should be 'low', 'medium' or 'high'"),
+        ("store", "yes", "store: Input should be a valid boolean"),
+        ("prediction", {"type": "content"}, "prediction.content: Field required"),
+        ("prediction", {"type": "text", "content": "x"}, "prediction.type: Input should be 'c"),
+        ("prompt_cache_retention", "in-memory", "prompt_cache_retention: Input should be 'in_"),
+        ("web_search_options", {"search_context_size": "max"}, "web_search_options.search_con"),
+        (
+            "web_search_options",
+            {"user_location": {"type": "approximate"}},
+            "web_search_options.user_location.approximate: Field required",
+        ),
+        ("audio", {"voice": {"name": "x"}, "format": "mp3"}, "audio.voice.id: Field required"),
+        ("modalities", ["image"], "modalities[0]: Input should be 'text' or 'audio'"),
+        ("functions", [], "functions: List should have at least 1 item"),
+        ("functions", [{"name": "f"}] * 129, "functions: List should have at most 128 items"),
+        ("function_call", "required", "function_call: Input should be 'none' or 'auto'"),
+        ("tools", [{"type": "custom", "custom": {}}], "tools[0].custom.name: Field required"),
+    ],
+)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_newer_parameters_are_checked(name: str, value: object, expected: str) -> None:
+    assert error(**{name: value}).startswith(expected)
+
+
+# --- unknown and deprecated keywords -----------------------------------------------------------
+
+
+def test_unknown_parameter_is_refused_with_a_suggestion() -> None:
+    assert error(temprature=1) == (
+        "temprature: not a chat completion parameter (did you mean `temperature`?); "
+        "send provider-specific fields with extra_body={...}"
+    )
+
+
+def test_unknown_parameter_without_a_close_match_points_at_extra_body() -> None:
+    assert error(enable_thinking=True) == (
+        "enable_thinking: not a chat completion parameter; "
+        "send provider-specific fields with extra_body={...}"
+    )
+    assert error(zzz=1, top_k=2).endswith("(and 1 more); send provider-specific fields with "
+                                          "extra_body={...}")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "replacement"), [("functions", "tools"), ("function_call", "tool_choice")]
+)
+def test_deprecated_parameters_warn_and_are_sent(name: str, replacement: str) -> None:
+    with pytest.warns(DeprecationWarning, match=f"`{name}` is deprecated .* `{replacement}`"):
+        body = build(**{name: SAMPLES[name]})
+    assert body[name] == SAMPLES[name]

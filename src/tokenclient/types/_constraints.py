@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 __all__ = [
     "Array",
+    "AsList",
     "IterableArray",
     "JSONObject",
     "ModelId",
@@ -34,7 +35,7 @@ _NOT_ARRAYS = (str, bytes, bytearray, Mapping)
 _MAX_DEPTH = 64
 
 
-class _AsList:
+class AsList:
     """Validate ``Sequence[X]`` / ``Iterable[X]`` into a plain ``list`` of validated items.
 
     pydantic's own ``Sequence`` validation refuses a ``UserList`` in strict mode and hands
@@ -42,11 +43,18 @@ class _AsList:
     can be sent as JSON, so the container is turned into a ``list`` first.
     """
 
-    __slots__ = ("iterable", "min_length")
+    __slots__ = ("iterable", "max_length", "min_length")
 
-    def __init__(self, *, iterable: bool = False, min_length: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        iterable: bool = False,
+        min_length: int | None = None,
+        max_length: int | None = None,
+    ) -> None:
         self.iterable = iterable
         self.min_length = min_length
+        self.max_length = max_length
 
     def __get_pydantic_core_schema__(
         self, source: object, handler: GetCoreSchemaHandler
@@ -63,15 +71,18 @@ class _AsList:
             return value  # the list schema refuses it: "Input should be a valid list"
 
         return core_schema.no_info_before_validator_function(
-            as_list, core_schema.list_schema(items, min_length=self.min_length, strict=True)
+            as_list,
+            core_schema.list_schema(
+                items, min_length=self.min_length, max_length=self.max_length, strict=True
+            ),
         )
 
 
-Array = Annotated[Sequence[_T], _AsList()]
+Array = Annotated[Sequence[_T], AsList()]
 """``Sequence[T]``, sent as a JSON array (any sequence but ``str``/``bytes``)."""
-NonEmptyArray = Annotated[Sequence[_T], _AsList(min_length=1)]
+NonEmptyArray = Annotated[Sequence[_T], AsList(min_length=1)]
 """``Sequence[T]`` with at least one item."""
-IterableArray = Annotated[Iterable[_T], _AsList(iterable=True)]
+IterableArray = Annotated[Iterable[_T], AsList(iterable=True)]
 """``Iterable[T]``, read once and sent as a JSON array."""
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import Required, TypedDict
 
 from .._types import Body, Headers, Query, Timeout
-from ._constraints import Array, IterableArray, JSONObject, ModelId
+from ._constraints import Array, AsList, IterableArray, ModelId
 from .chat_params import (
     ChatCompletionAudioParam,
     ChatCompletionFunctionParam,
@@ -96,7 +96,9 @@ class ChatCompletionBodyParams(TypedDict, total=False):
     """-2 to 2: positive values discourage repetition."""
     function_call: FunctionCall
     """Deprecated (use ``tool_choice``); sent as given, with a ``DeprecationWarning``."""
-    functions: Annotated[IterableArray[ChatCompletionFunctionParam], Field(max_length=128)]
+    functions: Annotated[
+        Iterable[ChatCompletionFunctionParam], AsList(iterable=True, min_length=1, max_length=128)
+    ]
     """Deprecated (use ``tools``); sent as given, with a ``DeprecationWarning``."""
     logit_bias: Mapping[str, _Bias] | None
     """Token id -> bias, an integer from -100 to 100."""

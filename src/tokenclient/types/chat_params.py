@@ -235,8 +235,7 @@ _UserContent: TypeAlias = Annotated[
     tagged(None, _TEXT_OR_PARTS),
 ]
 _AssistantContent: TypeAlias = Annotated[
-    Annotated[str, Tag("@str")]
-    | Annotated[NonEmptyArray[_AssistantContentPart], Tag("@array")],
+    Annotated[str, Tag("@str")] | Annotated[NonEmptyArray[_AssistantContentPart], Tag("@array")],
     tagged(None, _TEXT_OR_PARTS),
 ]
 
@@ -761,8 +760,7 @@ class PromptCacheOptionsParam(TypedDict, total=False):
 
 
 StopParam: TypeAlias = Annotated[
-    Annotated[str, Tag("@str")]
-    | Annotated[Array[str], Tag("@array")],
+    Annotated[str, Tag("@str")] | Annotated[Array[str], Tag("@array")],
     tagged(None, "Input should be a string or a list of strings"),
 ]
 """``stop=``: one string or a list of them."""
