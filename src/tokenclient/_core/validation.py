@@ -92,6 +92,8 @@ def _describe_one(error: ErrorDetails) -> str:
     path = _path(error["loc"])
     kind = error["type"]
     value: object = error["input"]
+    if kind == "path_suffix":  # the message goes on with the path: "[1].role: ..."
+        return f"{path}{error['msg']}"
     if kind.startswith("union:"):
         # types._constraints.tagged: "union:<key>:<what the value should be>".
         _, key, shape = kind.split(":", 2)

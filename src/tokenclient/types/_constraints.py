@@ -26,6 +26,7 @@ __all__ = [
     "JSONObject",
     "ModelId",
     "NonEmptyArray",
+    "Text",
     "check_model_id_value",
     "tagged",
 ]
@@ -198,6 +199,16 @@ def check_model_id_value(value: str) -> str:
 
 ModelId = Annotated[str, Field(min_length=1), AfterValidator(check_model_id_value)]
 """A model id: a non-empty string without control characters."""
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("string_blank", "String should have a non-blank character")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]
+"""A string with at least one non-blank character (a prompt, a size, ...)."""
 
 
 def _shape(value: object) -> str | None:
