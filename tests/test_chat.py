@@ -175,7 +175,7 @@ async def test_newer_openai_parameters_reach_the_wire_as_given(kind: Kind) -> No
 async def test_deprecated_functions_warn_and_reach_the_wire(kind: Kind) -> None:
     seen: list[httpx.Request] = []
     client = make_client(kind, recording(seen))
-    with pytest.warns(DeprecationWarning) as caught:
+    with pytest.warns(DeprecationWarning, match="is deprecated by OpenAI") as caught:
         await resolve(
             client.chat.completions.create(
                 model="m",

@@ -53,20 +53,20 @@ def error(**overrides: object) -> str:
 def plain(value: object) -> object:
     """``value`` as the JSON data it stands for: mappings as dicts, sequences as lists."""
     if isinstance(value, Mapping):
-        return {key: plain(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        return {key: plain(item) for key, item in cast("Mapping[str, object]", value).items()}
     if isinstance(value, Sequence) and not isinstance(value, str):
-        return [plain(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+        return [plain(item) for item in cast("Sequence[object]", value)]
     return value
 
 
 def assert_plain(value: object) -> None:
     """``value`` is made of dict, list, str, int, float, bool and None only."""
     if isinstance(value, dict):
-        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+        for key, item in cast("dict[object, object]", value).items():
             assert type(key) is str
             assert_plain(item)
     elif isinstance(value, list):
-        for item in value:  # pyright: ignore[reportUnknownVariableType]
+        for item in cast("list[object]", value):
             assert_plain(item)
     else:
         assert value is None or type(value) in (str, int, float, bool), type(value)
@@ -740,7 +740,7 @@ SAMPLES: dict[str, object] = {
 def test_every_typed_key_has_a_sample() -> None:
     typed = ChatCompletionBodyParams.__required_keys__ | ChatCompletionBodyParams.__optional_keys__
     assert set(SAMPLES) == typed | {"stream"}
-    assert PARAM_NAMES == typed | {"stream"}
+    assert typed | {"stream"} == PARAM_NAMES
     options = ChatCompletionCreateParams.__optional_keys__ - typed
     assert options == {"extra_headers", "extra_query", "extra_body", "timeout"}
 
@@ -886,10 +886,10 @@ def test_new_typed_keys_need_no_second_list() -> None:
         ),
         ("audio", {"voice": {"name": "x"}, "format": "mp3"}, "audio.voice.id: Field required"),
         ("modalities", ["image"], "modalities[0]: Input should be 'text' or 'audio'"),
-        ("functions", [], "functions: List should have at least 1 item"),
+        ("functions", list[object](), "functions: List should have at least 1 item"),
         ("functions", [{"name": "f"}] * 129, "functions: List should have at most 128 items"),
         ("function_call", "required", "function_call: Input should be 'none' or 'auto'"),
-        ("tools", [{"type": "custom", "custom": {}}], "tools[0].custom.name: Field required"),
+        ("tools", [{"type": "custom", "custom": EMPTY}], "tools[0].custom.name: Field required"),
     ],
 )
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

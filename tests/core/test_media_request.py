@@ -189,7 +189,10 @@ def test_video_content_accepts_any_sequence_kind_as_a_list() -> None:
             "content[0].type: Input should be 'image_url', 'video_url' or 'audio_url', not 'text'",
         ),
         ([{"type": "image_url"}], "content[0].image_url: Field required"),
-        ([{"type": "image_url", "video_url": {"url": "u"}}], "content[0].image_url: Field required"),
+        (
+            [{"type": "image_url", "video_url": {"url": "u"}}],
+            "content[0].image_url: Field required",
+        ),
         (
             [{"type": "image_url", "image_url": "https://x"}],
             "content[0].image_url: Input should be a valid dictionary",

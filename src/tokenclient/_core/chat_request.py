@@ -17,8 +17,6 @@ import difflib
 import warnings
 from collections.abc import Mapping
 
-from typing_extensions import TypedDict
-
 from .._exceptions import InvalidRequestError
 from ..types.chat_create_params import ChatCompletionBodyParams
 from .validation import Schema
@@ -46,9 +44,7 @@ def _unknown(names: set[str]) -> InvalidRequestError:
         text += f" (did you mean `{close[0]}`?)"
     if len(names) > 1:
         text += f" (and {len(names) - 1} more)"
-    return InvalidRequestError(
-        f"{text}; send provider-specific fields with extra_body={{...}}"
-    )
+    return InvalidRequestError(f"{text}; send provider-specific fields with extra_body={{...}}")
 
 
 def build_chat_body(params: Mapping[str, object]) -> dict[str, object]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated, TypeVar, get_args
+from typing import Annotated, TypeVar, cast, get_args
 
 from pydantic import AfterValidator, Discriminator, Field, GetCoreSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
@@ -65,11 +65,14 @@ class AsList:
         kind = Iterable if self.iterable else Sequence
 
         def as_list(value: object) -> object:
-            if type(value) is list or isinstance(value, _NOT_ARRAYS):
-                return value
-            if isinstance(value, kind):
-                return list(value)  # pyright: ignore[reportUnknownArgumentType]
-            return value  # the list schema refuses it: "Input should be a valid list"
+            original = value
+            if (
+                type(value) is not list
+                and not isinstance(value, _NOT_ARRAYS)
+                and isinstance(value, kind)
+            ):
+                return list(cast("Iterable[object]", value))
+            return original  # a list, or what the list schema refuses ("a valid list")
 
         return core_schema.no_info_before_validator_function(
             as_list,
@@ -105,7 +108,7 @@ def _leaf(item: object) -> bool:
     if kind in _SCALARS:
         return True
     if kind is float:
-        if math.isfinite(item):  # type: ignore[arg-type]  # kind is float
+        if math.isfinite(cast("float", item)):
             return True
         raise _NotJSON("NaN and infinity are not JSON")
     return False
@@ -117,14 +120,15 @@ def _plain_json(value: object, depth: int = 0) -> object:
     Exact type checks, and no call per scalar: a JSON Schema is walked on every request, and
     ``isinstance`` against the ``collections.abc`` classes is several times slower.
     """
+    original = value
     if _leaf(value):
-        return value
+        return original
     if depth > _MAX_DEPTH:
         raise _NotJSON(f"nested more than {_MAX_DEPTH} levels deep")
     kind = type(value)
     if kind is dict or (kind is not list and isinstance(value, Mapping)):
-        items: Mapping[object, object] = value  # type: ignore[assignment]  # a Mapping
-        replaced: dict[str, object] = {}
+        items = cast("Mapping[object, object]", value)
+        replaced: dict[object, object] = {}
         for key, item in items.items():
             if type(key) is not str:
                 raise _NotJSON(f"keys must be strings, not {type(key).__name__}")
@@ -138,15 +142,14 @@ def _plain_json(value: object, depth: int = 0) -> object:
             if converted is not item:
                 replaced[key] = converted
         if kind is dict and not replaced:
-            return value
-        return {key: replaced.get(key, item) for key, item in items.items()}  # type: ignore[misc]  # keys checked above
+            return original
+        return {str(key): replaced.get(key, item) for key, item in items.items()}
     if kind is list or (
         isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
     ):
-        sequence: Sequence[object] = value  # type: ignore[assignment]  # a Sequence
-        array = list(sequence)
-        changed = kind is not list
-        for index, item in enumerate(array):
+        sequence = cast("Sequence[object]", value)
+        array = None if kind is list else list(sequence)
+        for index, item in enumerate(sequence):
             try:
                 if _leaf(item):
                     continue
@@ -155,11 +158,12 @@ def _plain_json(value: object, depth: int = 0) -> object:
                 exc.path.append(f"[{index}]")
                 raise
             if converted is not item:
+                if array is None:
+                    array = list(sequence)
                 array[index] = converted
-                changed = True
-        return array if changed else value
+        return original if array is None else array
     if isinstance(value, float | int | str):  # subclasses: an IntEnum, a str Enum
-        return value
+        return original
     raise _NotJSON(f"{kind.__name__} is not JSON data")
 
 
@@ -167,7 +171,7 @@ def _json_object(value: object) -> object:
     if not isinstance(value, Mapping):
         raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
     try:
-        return _plain_json(value)
+        return _plain_json(cast("object", value))
     except _NotJSON as exc:
         where = "".join(reversed(exc.path))
         raise PydanticCustomError(
@@ -236,7 +240,7 @@ def tagged(key: str | None, expected: str, shape: str = "an object") -> Discrimi
         if kind is dict:
             if key is None:
                 return "@object"
-            found = value.get(key)  # type: ignore[attr-defined]  # a dict
+            found = cast("dict[str, object]", value).get(key)
             return f"@{found}" if type(found) is str else None
         if kind is str:
             return "@str"

@@ -10,9 +10,8 @@ without another list to update.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from collections.abc import Iterable, Mapping
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import Required, TypedDict

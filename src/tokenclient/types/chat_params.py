@@ -14,15 +14,16 @@ exception: type checkers flag them in literals, the run-time check keeps and sen
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Literal, TypeAlias, cast
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, Tag, with_config
 from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import Required, TypedDict
 
-from ._constraints import Array, IterableArray, JSONObject, NonEmptyArray, tagged
+from ._constraints import Array, JSONObject, NonEmptyArray, tagged
 
 __all__ = [
+    "AssistantAudio",
     "AssistantMessage",
     "ChatCompletionAllowedToolChoiceParam",
     "ChatCompletionAllowedToolsParam",
@@ -53,14 +54,13 @@ __all__ = [
     "ChatCompletionToolParam",
     "ChatCompletionToolUnionParam",
     "ChatCompletionUserMessageParam",
-    "AssistantAudio",
     "CustomToolCall",
     "CustomToolDefinition",
-    "CustomVoice",
     "CustomToolFormat",
     "CustomToolGrammar",
     "CustomToolGrammarFormat",
     "CustomToolTextFormat",
+    "CustomVoice",
     "DeveloperMessage",
     "FileContent",
     "FunctionCallParam",
@@ -859,15 +859,14 @@ def _dump_message(message: BaseModel) -> dict[str, object]:
 
 def _message_list(value: object) -> list[object]:
     # A str, dict or single model is iterable too, but is never a list of messages.
+    name = type(value).__name__
     if isinstance(value, (str, bytes, bytearray, Mapping, BaseModel)) or not isinstance(
         value, Iterable
     ):
         raise PydanticCustomError(
-            "messages_type",
-            "Input should be a list of messages, not {type}",
-            {"type": type(value).__name__},
+            "messages_type", "Input should be a list of messages, not {type}", {"type": name}
         )
-    items: Iterable[object] = value  # pyright: ignore[reportUnknownVariableType]
+    items = cast("Iterable[object]", value)
     return [_dump_message(item) if isinstance(item, BaseModel) else item for item in items]
 
 

@@ -128,9 +128,7 @@ class VideoGenerateParams(TypedDict, total=False):
     """The video model, e.g. ``bytedance/doubao-seedance-2.0``."""
     prompt: Required[Text]
     """What to film."""
-    duration: Annotated[
-        float, Field(gt=0, allow_inf_nan=False), AfterValidator(_whole_seconds)
-    ]
+    duration: Annotated[float, Field(gt=0, allow_inf_nan=False), AfterValidator(_whole_seconds)]
     """Length in seconds (positive)."""
     resolution: Text
     """e.g. ``"720p"``, ``"1080p"``."""
