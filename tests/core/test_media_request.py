@@ -13,6 +13,7 @@ from tokenclient._core.media_request import (
     video_content,
     video_generation_body,
 )
+from tokenclient._core.validation import check_model_id
 
 
 def image_body(**given: object) -> dict[str, object]:
@@ -240,3 +241,28 @@ def test_video_body_checks_model_and_prompt() -> None:
         video_body(model=None)
     with pytest.raises(InvalidRequestError, match=r"^resolution: "):
         video_body(resolution="")
+
+
+@pytest.mark.parametrize("model", ["m", "openai/gpt-4.1", "claude sonnet 4.6", "模型"])
+def test_check_model_id_passes_usable_ids(model: str) -> None:
+    assert check_model_id(model) == model
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("gpt\r\nX-Injected: 1", "model: must not contain control characters"),
+        ("gpt\t4", "model: must not contain control characters"),
+        ("", "model: String should have at least 1 character"),
+        (None, "model: Input should be a valid string"),
+    ],
+)
+def test_check_model_id_refuses_what_every_endpoint_refuses(model: object, message: str) -> None:
+    with pytest.raises(InvalidRequestError, match="^" + re.escape(message)):
+        check_model_id(model)
+    with pytest.raises(InvalidRequestError, match="^" + re.escape(message)):
+        image_body(model=model)
+    with pytest.raises(InvalidRequestError, match="^" + re.escape(message)):
+        video_body(model=model)
+    with pytest.raises(InvalidRequestError, match=r"^model_id: must not"):
+        check_model_id("a\nb", "model_id")

@@ -39,6 +39,15 @@ async def wrong_async_callbacks(client: AsyncTokenClient, task: VideoTask) -> No
 def wrong_arguments(client: TokenClient) -> None:
     client.chat.completions.create(model="m", messages=[{"role": "robot", "content": "Hi"}])  # type: ignore[list-item]
     client.chat.completions.create(model="m", messages=[], temprature=0.5)  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], verbosity="loud")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], service_tier="turbo")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], metadata={"k": 1})  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], logit_bias={"1": 0.5})  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], store="yes")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], function_call="required")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], prediction={"type": "text"})  # type: ignore[call-overload]
+    image = {"type": "image_url", "image_url": {"url": "u"}}
+    client.chat.completions.create(model="m", messages=[{"role": "system", "content": [image]}])  # type: ignore[list-item]
     client.images.generate(model="m", prompt="p", response_format="png")  # type: ignore[arg-type]
     client.videos.create(model="m", prompt="p", content=[{"type": "image_url"}])  # type: ignore[list-item]
     client.with_options(provider="tokenhub")  # type: ignore[call-arg]
