@@ -25,7 +25,7 @@ from .chat_params import (
     ChatCompletionStreamOptionsParam,
     ChatCompletionToolChoiceOptionParam,
     ChatCompletionToolUnionParam,
-    Messages,
+    MessagesParam,
     ModerationParam,
     PromptCacheOptionsParam,
     ReasoningEffort,
@@ -38,17 +38,17 @@ from .chat_params import (
 __all__ = [
     "ChatCompletionBodyParams",
     "ChatCompletionCreateParams",
-    "FunctionCall",
-    "Metadata",
+    "FunctionCallChoiceParam",
+    "MetadataParam",
     "RequestOptionsParams",
     "ServiceTier",
     "Verbosity",
 ]
 
-FunctionCall = _FunctionCallOption
+FunctionCallChoiceParam = _FunctionCallOption
 """Deprecated ``function_call=``: ``"none"``, ``"auto"`` or ``{"name": ...}``."""
 
-Metadata = Annotated[
+MetadataParam = Annotated[
     Mapping[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=512)]],
     Field(max_length=16),
 ]
@@ -87,13 +87,13 @@ class ChatCompletionBodyParams(TypedDict, total=False):
 
     model: Required[ModelId]
     """The model id, e.g. ``qwen3-8b`` or ``openai/gpt-4.1``."""
-    messages: Required[Messages]
+    messages: Required[MessagesParam]
     """The conversation so far: dicts (or message models) by role."""
     audio: ChatCompletionAudioParam | None
     """Voice and format, when ``modalities`` includes ``"audio"``."""
     frequency_penalty: _Penalty | None
     """-2 to 2: positive values discourage repetition."""
-    function_call: FunctionCall
+    function_call: FunctionCallChoiceParam
     """Deprecated (use ``tool_choice``); sent as given, with a ``DeprecationWarning``."""
     functions: Annotated[
         Iterable[ChatCompletionFunctionParam], AsList(iterable=True, min_length=1, max_length=128)
@@ -107,7 +107,7 @@ class ChatCompletionBodyParams(TypedDict, total=False):
     """Most completion tokens, reasoning included (>= 1)."""
     max_tokens: _PositiveInt | None
     """Most tokens to generate (>= 1; deprecated by OpenAI for ``max_completion_tokens``)."""
-    metadata: Metadata | None
+    metadata: MetadataParam | None
     """Up to 16 string pairs stored with the completion (with ``store``)."""
     modalities: Array[Literal["text", "audio"]] | None
     """Output modalities: ``["text"]`` or ``["text", "audio"]``."""

@@ -70,7 +70,7 @@ __all__ = [
     "JSONSchema",
     "MessageInput",
     "MessageModel",
-    "Messages",
+    "MessagesParam",
     "ModerationConfigParam",
     "ModerationParam",
     "ModerationPolicyParam",
@@ -884,5 +884,5 @@ class _MessageList:
         )
 
 
-Messages: TypeAlias = Annotated[Iterable[MessageInput], _MessageList()]
+MessagesParam: TypeAlias = Annotated[Iterable[MessageInput], _MessageList()]
 """The type of ``messages=``: an iterable of message dicts and message models (at least one)."""
