@@ -137,6 +137,7 @@ _CASES = [
 ]
 
 
+@pytest.mark.slow  # 200 generated payloads each: 4-11 s on a loaded 2-core machine
 @pytest.mark.parametrize(("name", "model"), _CASES)
 def test_generated_payloads_parse(name: str, model: type[pydantic.BaseModel]) -> None:
     validator = _validator(name)
@@ -183,6 +184,7 @@ def test_every_spec_request_parameter_is_accepted() -> None:
     assert spec == PARAM_NAMES
 
 
+@pytest.mark.slow  # 200 generated conversations: about 5 s on a loaded 2-core machine
 def test_generated_request_messages_are_accepted_and_sent_as_given() -> None:
     """Every spec-valid message (extra ``x-`` keys too) passes the check and is sent unchanged."""
     validator = _validator("ChatCompletionRequestMessage")
