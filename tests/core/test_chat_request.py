@@ -329,6 +329,13 @@ VALID_MESSAGES: list[dict[str, object]] = [
     {"role": "assistant", "content": "x", "reasoning_content": "thinking", "refusal": None},
     {"role": "tool", "tool_call_id": "call_1", "content": "18 C"},
     {"role": "tool", "tool_call_id": "call_1", "content": [TEXT_PART]},
+    {
+        "role": "assistant",
+        "tool_calls": [{"id": "c", "type": "custom", "custom": {"name": "sql", "input": "SELECT"}}],
+        "audio": {"id": "audio_1"},
+        "function_call": None,
+    },
+    {"role": "function", "name": "get_weather", "content": None},
 ]
 
 
@@ -490,6 +497,12 @@ def test_message_models_keep_extra_fields_and_leave_out_unset_ones() -> None:
         {"role": "user", "content": [part], "cache_control": {"type": "x"}},
         {"role": "assistant", "content": None, "reasoning_content": "because"},
     ]
+
+
+def test_assistant_model_takes_custom_tool_calls() -> None:
+    call = {"id": "c", "type": "custom", "custom": {"name": "sql", "input": "SELECT 1"}}
+    reply = AssistantMessage.model_validate({"tool_calls": [call]})
+    assert build_messages(reply) == [{"role": "assistant", "tool_calls": [call]}]
 
 
 def test_models_and_dicts_mix() -> None:

@@ -817,8 +817,8 @@ class AssistantMessage(MessageModel):
     """The reply text; ``None`` when the reply was only tool calls."""
     name: str | None = None
     """An optional participant name."""
-    tool_calls: list[ChatCompletionMessageToolCallParam] | None = None
-    """The tool calls the model made."""
+    tool_calls: list[_ToolCall] | None = None
+    """The tool calls the model made (function or custom)."""
     refusal: str | None = None
     """The model's refusal, if it refused."""
     reasoning_content: str | None = None
