@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeAlias, TypeVar, cast, get_args
+from typing import Generic, Literal, TypeAlias, TypeVar, cast, get_args, overload
 
 from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -718,6 +718,24 @@ def _fields(model: object) -> dict[str, object]:
     return values
 
 
+@overload
+def parse_completion(
+    completion: ChatCompletion,
+    spec: OutputSpec[T],
+    *,
+    strategy: Strategy = ...,
+    tools: Sequence[Mapping[str, object]] = ...,
+    registry: ToolRegistry | None = ...,
+) -> ParsedChatCompletion[T]: ...
+@overload
+def parse_completion(
+    completion: ChatCompletion,
+    spec: None,
+    *,
+    strategy: Strategy = ...,
+    tools: Sequence[Mapping[str, object]] = ...,
+    registry: ToolRegistry | None = ...,
+) -> ParsedChatCompletion[None]: ...
 def parse_completion(
     completion: ChatCompletion,
     spec: OutputSpec[T] | None,
