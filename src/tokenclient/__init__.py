@@ -24,14 +24,18 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InsufficientBalanceError,
     InternalServerError,
     InvalidRequestError,
+    LengthFinishReasonError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    StructuredOutputError,
     TokenClientError,
+    ToolArgumentsError,
     UnprocessableEntityError,
     VideoTaskError,
     VideoTaskFailedError,
@@ -42,6 +46,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
+    from ._tools import function_tool
 
 __all__ = [
     "NOT_GIVEN",
@@ -56,23 +61,28 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InsecureTransportWarning",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
     "Stream",
+    "StructuredOutputError",
     "TokenClient",
     "TokenClientError",
+    "ToolArgumentsError",
     "UnprocessableEntityError",
     "VideoTaskError",
     "VideoTaskFailedError",
     "VideoTaskTimeoutError",
     "__version__",
+    "function_tool",
 ]
 
 
@@ -84,4 +94,9 @@ def __getattr__(name: str) -> object:
         value: object = getattr(_streaming, name)
         globals()[name] = value
         return value
+    if name == "function_tool":  # it brings the structured-output machinery
+        from ._tools import function_tool
+
+        globals()[name] = function_tool
+        return function_tool
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

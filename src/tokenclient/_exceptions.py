@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 
     from .types.chat import ChatCompletion
     from .types.videos import VideoTask
+else:
+    # pydantic_core's TypedDict for type checkers; at run time, for get_type_hints, the dict
+    # it is, so that `import tokenclient` does not load pydantic.
+    ErrorDetails = dict[str, object]
 
 __all__ = [
     "STATUS_ERRORS",

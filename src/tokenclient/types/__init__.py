@@ -90,6 +90,13 @@ if TYPE_CHECKING:
         Model,
         ModelList,
     )
+    from .parsed import (
+        ParsedChatCompletion,
+        ParsedChatCompletionMessage,
+        ParsedChoice,
+        ParsedFunction,
+        ParsedFunctionToolCall,
+    )
     from .video_params import (
         AudioURLContentParam,
         ImageURLContentParam,
@@ -166,6 +173,11 @@ _LAZY: dict[str, str] = {
     "Model": "models",
     "ModelList": "models",
     "NamedToolChoiceFunction": "chat_params",
+    "ParsedChatCompletion": "parsed",
+    "ParsedChatCompletionMessage": "parsed",
+    "ParsedChoice": "parsed",
+    "ParsedFunction": "parsed",
+    "ParsedFunctionToolCall": "parsed",
     "PromptTokensDetails": "chat",
     "ReasoningEffort": "chat_params",
     "RequestOptionsParams": "chat_create_params",
@@ -247,6 +259,11 @@ __all__ = [
     "Model",
     "ModelList",
     "NamedToolChoiceFunction",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
+    "ParsedFunction",
+    "ParsedFunctionToolCall",
     "PromptTokensDetails",
     "ReasoningEffort",
     "RequestOptionsParams",
