@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Literal, cast
 
 import pytest
@@ -18,6 +19,7 @@ from tokenclient._core.structured import (
 )
 from tokenclient.types.chat import ChatCompletion
 from tokenclient.types.chat_params import ChatCompletionToolParam, FunctionDefinition
+from tokenclient.types.parsed import ParsedFunction
 
 
 class GetWeather(BaseModel):
@@ -167,44 +169,41 @@ def completion(*calls: tuple[str, str]) -> ChatCompletion:
     )
 
 
+def parsed_functions(
+    tools: Sequence[Mapping[str, object]], *calls: tuple[str, str]
+) -> list[ParsedFunction]:
+    """The parsed functions of a completion making ``calls``, given ``tools``."""
+    parsed = parse_completion(completion(*calls), None, tools=tools).choices[0].message
+    assert parsed.tool_calls is not None
+    return [call.function for call in parsed.tool_calls if call.function is not None]
+
+
 def test_model_tool_calls_are_parsed_into_the_model() -> None:
-    tools = [function_tool(GetWeather)]
-    raw = completion(("GetWeather", '{"city": "Oslo", "unit": "fahrenheit"}'))
-    call = parse_completion(raw, None, tools=tools).choices[0].message.tool_calls
-    assert call is not None
-    assert call[0].function is not None
-    assert call[0].function.parsed_arguments == GetWeather(city="Oslo", unit="fahrenheit")
-    assert call[0].function.arguments == '{"city": "Oslo", "unit": "fahrenheit"}'
-    assert call[0].id == "call_0"
+    arguments = '{"city": "Oslo", "unit": "fahrenheit"}'
+    (function,) = parsed_functions([function_tool(GetWeather)], ("GetWeather", arguments))
+    assert function.parsed_arguments == GetWeather(city="Oslo", unit="fahrenheit")
+    assert function.arguments == arguments
 
 
 def test_function_tool_calls_are_parsed_into_a_dict_of_arguments() -> None:
-    tools = [function_tool(get_weather)]
-    raw = completion(("get_weather", '{"city": "Oslo", "days": "3", "unit": "f"}'))
-    calls = parse_completion(raw, None, tools=tools).choices[0].message.tool_calls
-    assert calls is not None
-    assert calls[0].function is not None
-    arguments = calls[0].function.parsed_arguments
-    assert arguments == {"city": "Oslo", "days": 3, "unit": "f"}
+    arguments = '{"city": "Oslo", "days": "3", "unit": "f"}'
+    (function,) = parsed_functions([function_tool(get_weather)], ("get_weather", arguments))
+    assert function.parsed_arguments == {"city": "Oslo", "days": 3, "unit": "f"}
 
 
 def test_a_copied_tool_definition_still_parses() -> None:
     tools = [json.loads(json.dumps(function_tool(GetWeather)))]
-    raw = completion(("GetWeather", '{"city": "Rome", "unit": "celsius"}'))
-    calls = parse_completion(raw, None, tools=tools).choices[0].message.tool_calls
-    assert calls is not None
-    assert calls[0].function is not None
-    assert isinstance(calls[0].function.parsed_arguments, GetWeather)
+    arguments = '{"city": "Rome", "unit": "celsius"}'
+    (function,) = parsed_functions(tools, ("GetWeather", arguments))
+    assert isinstance(function.parsed_arguments, GetWeather)
 
 
 def test_untyped_tools_are_left_unparsed() -> None:
     tools: list[dict[str, object]] = [
         {"type": "function", "function": {"name": "lookup", "parameters": {}}}
     ]
-    raw = completion(("lookup", '{"q": 1}'), ("unknown", "{}"))
-    calls = parse_completion(raw, None, tools=tools).choices[0].message.tool_calls
-    assert calls is not None
-    assert [c.function.parsed_arguments for c in calls if c.function] == [None, None]
+    functions = parsed_functions(tools, ("lookup", '{"q": 1}'), ("unknown", "{}"))
+    assert [function.parsed_arguments for function in functions] == [None, None]
 
 
 @pytest.mark.parametrize(
