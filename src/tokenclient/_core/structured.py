@@ -704,6 +704,11 @@ def _parse_arguments(spec: ToolSpec, arguments: str, completion: ChatCompletion)
 
 
 _M = TypeVar("_M", bound=BaseModel)
+# Parametrised once: ``parsed`` holds any validated value (``object`` serialises by its run-time
+# type), and subscripting per call would cost more than the rest of the work.
+_Message = ParsedChatCompletionMessage[object]
+_Choice = ParsedChoice[object]
+_Completion = ParsedChatCompletion[object]
 
 
 def _construct(cls: type[_M], values: Mapping[str, object]) -> _M:
@@ -753,7 +758,7 @@ def parse_completion(
     removed from ``tool_calls`` (it was the answer, not a call to act on).
     """
     typed_tools = (registry or _TOOLS).lookup(tools) if tools else {}
-    choices: list[ParsedChoice[T]] = []
+    choices: list[ParsedChoice[object]] = []
     for choice in completion.choices:
         if choice.finish_reason == "length":
             raise LengthFinishReasonError(completion=completion)
@@ -799,11 +804,11 @@ def parse_completion(
                     )
                 )
         parsed_message = _construct(
-            ParsedChatCompletionMessage[T],
-            {**_fields(message), "parsed": parsed, "tool_calls": calls or None},
+            _Message, {**_fields(message), "parsed": parsed, "tool_calls": calls or None}
         )
-        choices.append(_construct(ParsedChoice[T], {**_fields(choice), "message": parsed_message}))
-    return _construct(ParsedChatCompletion[T], {**_fields(completion), "choices": choices})
+        choices.append(_construct(_Choice, {**_fields(choice), "message": parsed_message}))
+    whole = _construct(_Completion, {**_fields(completion), "choices": choices})
+    return cast("ParsedChatCompletion[T]", whole)
 
 
 def _no_output() -> list[ErrorDetails]:
