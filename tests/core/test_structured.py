@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Literal, cast
 
 import pytest
@@ -397,11 +398,9 @@ def test_memo_is_thread_safe() -> None:
             memo.remember("u", f"m{(n * 200 + i) % 80}", "tool")
             memo.get("u", f"m{i % 80}")
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # re-raises what a worker raised
+        for future in [pool.submit(work, n) for n in range(4)]:
+            future.result(timeout=10)
     assert len(memo) == 50
 
 
