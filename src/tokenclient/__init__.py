@@ -26,14 +26,18 @@ from ._exceptions import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InsufficientBalanceError,
     InternalServerError,
     InvalidRequestError,
+    LengthFinishReasonError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    StructuredOutputError,
     TokenClientError,
+    ToolArgumentsError,
     UnprocessableEntityError,
     VideoTaskError,
     VideoTaskFailedError,
@@ -45,6 +49,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
+    from ._tools import function_tool
     from .router import AllRoutesFailedError, AsyncRouter, Route, Router
 
 __all__ = [
@@ -63,10 +68,12 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InsecureTransportWarning",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
@@ -77,13 +84,16 @@ __all__ = [
     "Router",
     "ServiceUnavailableError",
     "Stream",
+    "StructuredOutputError",
     "TokenClient",
     "TokenClientError",
+    "ToolArgumentsError",
     "UnprocessableEntityError",
     "VideoTaskError",
     "VideoTaskFailedError",
     "VideoTaskTimeoutError",
     "__version__",
+    "function_tool",
 ]
 
 
@@ -101,4 +111,9 @@ def __getattr__(name: str) -> object:
         value = getattr(router, name)
         globals()[name] = value
         return value
+    if name == "function_tool":  # it brings the structured-output machinery
+        from ._tools import function_tool
+
+        globals()[name] = function_tool
+        return function_tool
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -129,6 +129,13 @@ if TYPE_CHECKING:
         Model,
         ModelList,
     )
+    from .parsed import (
+        ParsedChatCompletion,
+        ParsedChatCompletionMessage,
+        ParsedChoice,
+        ParsedFunction,
+        ParsedFunctionToolCall,
+    )
     from .video_params import (
         AudioURLContentParam,
         ImageURLContentParam,
@@ -234,6 +241,11 @@ _LAZY: dict[str, str] = {
     "ModerationPolicyParam": "chat_params",
     "NamedCustomTool": "chat_params",
     "NamedToolChoiceFunction": "chat_params",
+    "ParsedChatCompletion": "parsed",
+    "ParsedChatCompletionMessage": "parsed",
+    "ParsedChoice": "parsed",
+    "ParsedFunction": "parsed",
+    "ParsedFunctionToolCall": "parsed",
     "PromptCacheOptionsParam": "chat_params",
     "PromptTokensDetails": "chat",
     "ReasoningEffort": "chat_params",
@@ -353,6 +365,11 @@ __all__ = [
     "ModerationPolicyParam",
     "NamedCustomTool",
     "NamedToolChoiceFunction",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
+    "ParsedFunction",
+    "ParsedFunctionToolCall",
     "PromptCacheOptionsParam",
     "PromptTokensDetails",
     "ReasoningEffort",
