@@ -20,6 +20,8 @@ from ._types import NOT_GIVEN, NotGiven, Timeout
 from ._version import __version__
 
 __all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "ENV_API_KEY",
@@ -42,6 +44,11 @@ ENV_PROVIDER = "TOKENCLIENT_PROVIDER"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 """Connect within 5 s; 600 s for everything else (long generations are slow to answer)."""
 DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""64 MiB decoded: far above any chat, model-list or image-URL answer (a large base64 image
+is a few MiB), low enough that a gzip bomb or an endless body cannot exhaust memory."""
+DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
+"""8 MiB per SSE event (the same value as ``_core.sse.DEFAULT_MAX_EVENT_BYTES``)."""
 
 USER_AGENT = f"tokenclient/{__version__} python/{platform.python_version()}"
 
@@ -94,6 +101,12 @@ class ClientConfig:
     stream_idle_timeout: float | None = None
     stream_only: re.Pattern[str] | None = None
     """Models this provider serves only as streams (from the preset)."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest body read (decoded), and most text a stream keeps for its final completion."""
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    """Largest SSE event (or line) a stream buffers."""
+    attempt_timeout: float | None = None
+    """Total seconds one attempt may take; ``None``: the request's read timeout."""
 
     def must_stream(self, model: object) -> bool:
         """Whether ``model`` must be requested as a stream on this provider."""
@@ -199,6 +212,9 @@ def resolve_config(
     max_retries: int = DEFAULT_MAX_RETRIES,
     default_headers: Mapping[str, str] | None = None,
     stream_idle_timeout: float | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    attempt_timeout: float | None = None,
     base_headers: Mapping[str, str] | None = None,
     environ: Mapping[str, str],
 ) -> ClientConfig:
@@ -212,6 +228,14 @@ def resolve_config(
         raise InvalidRequestError(f"max_retries: expected an integer >= 0, got {max_retries!r}")
     if stream_idle_timeout is not None and not stream_idle_timeout > 0:
         raise InvalidRequestError("stream_idle_timeout: expected a positive number of seconds")
+    if attempt_timeout is not None and not attempt_timeout > 0:
+        raise InvalidRequestError("attempt_timeout: expected a positive number of seconds")
+    for argument, size in (
+        ("max_response_bytes", max_response_bytes),
+        ("max_event_bytes", max_event_bytes),
+    ):
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise InvalidRequestError(f"{argument}: expected a positive integer, got {size!r}")
     name = _resolve_provider(provider, environ)
     headers = merge_headers(
         base_headers or {},
@@ -228,6 +252,9 @@ def resolve_config(
         provider=name,
         stream_idle_timeout=stream_idle_timeout,
         stream_only=re.compile(pattern, re.IGNORECASE) if pattern else None,
+        max_response_bytes=max_response_bytes,
+        max_event_bytes=max_event_bytes,
+        attempt_timeout=attempt_timeout,
     )
 
 
