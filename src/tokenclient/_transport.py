@@ -11,7 +11,7 @@ deadline (``anyio.move_on_after``); the sync one cannot interrupt a blocking rea
 shortens every httpx timeout to the time left and checks the deadline between body reads. A
 body is read piece by piece, counting decoded bytes: past ``max_bytes`` (the client's
 ``max_response_bytes``) it stops with ``APIResponseValidationError``, so a gzip bomb costs the
-cap, not its decoded size. A deadline passed is an ``httpx.ReadTimeout`` to the retry logic.
+cap, not its decoded size. A deadline passed is an ``AttemptTimeout``, an ``httpx.ReadTimeout`` to the retry logic.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ def _log_decision(request: httpx.Request, attempt: int, decision: retry.Decision
     )
 
 
+class AttemptTimeout(httpx.ReadTimeout):
+    """An attempt passed its ``attempt_timeout`` (the retry logic sees a read timeout)."""
+
+
 def _too_large(response: httpx.Response, max_bytes: int) -> APIResponseValidationError:
     return APIResponseValidationError(
         f"{response.request.method} {response.request.url.path}: the response body passed "
@@ -109,7 +113,7 @@ class _Attempt:
         }
 
     def expired(self) -> NoReturn:
-        raise httpx.ReadTimeout(
+        raise AttemptTimeout(
             f"attempt_timeout: the attempt took longer than {self.limit:g}s", request=self.request
         )
 
