@@ -11,6 +11,7 @@ Byte builders for the answers the hostile tests need are here too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -145,10 +146,8 @@ class HostileServer:
         with self._lock:
             sockets, threads = list(self._sockets), list(self._threads)
         for conn in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         for thread in threads:
             thread.join(timeout=5)
 

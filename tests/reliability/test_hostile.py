@@ -65,9 +65,17 @@ def serve() -> Iterator[Callable[[Callable[[Send], None]], HostileServer]]:
         server.close()
 
 
-def limited(url: str, kind: Kind, action: str, **options: object) -> dict[str, object]:
+def limited(
+    url: str, kind: Kind, action: str, *, max_response_bytes: int = 64 << 20
+) -> dict[str, object]:
     """Run one call in a subprocess limited to ``LIMIT_MB`` of address space."""
-    args = {"url": url, "kind": kind, "action": action, "limit_mb": LIMIT_MB, "options": options}
+    args = {
+        "url": url,
+        "kind": kind,
+        "action": action,
+        "limit_mb": LIMIT_MB,
+        "max_response_bytes": max_response_bytes,
+    }
     done = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("limited_client.py")), json.dumps(args)],
         capture_output=True,
@@ -87,15 +95,34 @@ def assert_typed(result: dict[str, object], *names: str) -> None:
     assert "APIError" in cast("list[str]", result["bases"]), result
 
 
-def client_of(kind: Kind, url: str, **options: object) -> AnyClient:
-    """A client with no retries and short timeouts, plus ``options``."""
-    settings: dict[str, object] = {"timeout": 0.5, "max_retries": 0, **options}
+def client_of(
+    kind: Kind, url: str, *, attempt_timeout: float | None = None, timeout: float = 0.5
+) -> AnyClient:
+    """A client with no retries and short timeouts."""
     if kind == "sync":
-        return TokenClient(api_key=KEY, base_url=url, **settings)  # type: ignore[arg-type]  # test options
-    return AsyncTokenClient(api_key=KEY, base_url=url, **settings)  # type: ignore[arg-type]  # test options
+        return TokenClient(
+            api_key=KEY,
+            base_url=url,
+            timeout=timeout,
+            max_retries=0,
+            attempt_timeout=attempt_timeout,
+        )
+    return AsyncTokenClient(
+        api_key=KEY, base_url=url, timeout=timeout, max_retries=0, attempt_timeout=attempt_timeout
+    )
+
+
+def answer(data: bytes) -> Callable[[Send], None]:
+    """A responder that sends ``data`` and stops."""
+
+    def respond(send: Send) -> None:
+        send(data)
+
+    return respond
 
 
 async def create(client: AnyClient) -> object:
+    """A plain ``create`` on either kind of client."""
     if isinstance(client, AsyncTokenClient):
         return await client.chat.completions.create(model="m", messages=HELLO)
     return client.chat.completions.create(model="m", messages=HELLO)
@@ -187,7 +214,7 @@ def fixed(status: str, body: bytes, content_type: str = "application/json") -> b
 async def test_deep_json_in_a_success_body_is_a_validation_error(
     serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind
 ) -> None:
-    server = serve(lambda send: None if send(fixed("200 OK", deep_json())) else None)
+    server = serve(answer(fixed("200 OK", deep_json())))
     client = client_of(kind, server.url)
     with pytest.raises(APIResponseValidationError) as info:
         await create(client)
@@ -199,7 +226,7 @@ async def test_deep_json_in_an_error_body_is_the_status_error(
     serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind
 ) -> None:
     body = deep_json(key="error")
-    server = serve(lambda send: None if send(fixed("400 Bad Request", body)) else None)
+    server = serve(answer(fixed("400 Bad Request", body)))
     client = client_of(kind, server.url)
     with pytest.raises(BadRequestError) as info:
         await create(client)
@@ -234,7 +261,9 @@ PADDING = "x" * 2000
 
 def trickled_headers(send: Send) -> None:
     body = completion_body()
-    response = fixed("200 OK", body).replace(b"\r\n\r\n", f"\r\nx-pad: {PADDING}\r\n\r\n".encode(), 1)
+    response = fixed("200 OK", body).replace(
+        b"\r\n\r\n", f"\r\nx-pad: {PADDING}\r\n\r\n".encode(), 1
+    )
     trickle(send, response, 0.02)
 
 
@@ -341,7 +370,7 @@ def test_the_fold_of_a_long_stream_is_bounded_by_max_response_bytes(
 
 
 @pytest.mark.parametrize(
-    "answer",
+    "reply",
     [
         head(**SSE) + chunked(b"data: [DONE]\n\n") + b"0\r\n\r\n",
         head("204 No Content"),
@@ -349,9 +378,9 @@ def test_the_fold_of_a_long_stream_is_bounded_by_max_response_bytes(
     ids=["done-only", "204"],
 )
 async def test_an_empty_stream_has_no_final_completion(
-    serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind, answer: bytes
+    serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind, reply: bytes
 ) -> None:
-    server = serve(lambda send: None if send(answer) else None)
+    server = serve(answer(reply))
     client = client_of(kind, server.url)
     stream = await open_stream(client, "m")
     with pytest.raises(APIResponseValidationError, match="without a single chunk"):
@@ -362,7 +391,7 @@ async def test_an_empty_stream_has_no_final_completion(
 async def test_a_json_answer_to_a_stream_request_comes_as_chunks(
     serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind
 ) -> None:
-    server = serve(lambda send: None if send(fixed("200 OK", completion_body("Hey"))) else None)
+    server = serve(answer(fixed("200 OK", completion_body("Hey"))))
     client = client_of(kind, server.url)
     stream = await open_stream(client, "m")
     got: list[str] = []
@@ -371,14 +400,15 @@ async def test_a_json_answer_to_a_stream_request_comes_as_chunks(
     final = await resolve(stream.get_final_completion())
     assert final.choices[0].message.content == "Hey"
     assert final.choices[0].finish_reason == "stop"
-    assert final.usage is not None and final.usage.total_tokens == 3
+    assert final.usage is not None
+    assert final.usage.total_tokens == 3
     await resolve(client.close())
 
 
 async def test_a_json_answer_that_is_not_a_completion_is_typed(
     serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind
 ) -> None:
-    server = serve(lambda send: None if send(fixed("200 OK", b'{"status": "queued"}')) else None)
+    server = serve(answer(fixed("200 OK", b'{"status": "queued"}')))
     client = client_of(kind, server.url)
     with pytest.raises(APIError) as info:
         await read_into(await open_stream(client, "m"), [])
