@@ -37,6 +37,7 @@ once and ``add()`` may continue after it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from ..types.chat import (
@@ -234,9 +235,9 @@ class ChatCompletionAccumulator:
         "_created",
         "_extra",
         "_id",
-        "_kept",
         "_max_bytes",
         "_model",
+        "_room",
         "_service_tier",
         "_system_fingerprint",
         "_usage",
@@ -244,7 +245,8 @@ class ChatCompletionAccumulator:
 
     def __init__(self, *, max_bytes: int | None = None) -> None:
         self._max_bytes = max_bytes
-        self._kept = 0  # characters of text kept; -1 once past ``max_bytes``
+        # Characters of text that may still be kept; below 0 once past ``max_bytes``.
+        self._room: float = math.inf if max_bytes is None else max_bytes
         self._chunks = 0
         self._id: str | None = None
         self._model: str | None = None
@@ -274,17 +276,16 @@ class ChatCompletionAccumulator:
         if extra:
             self._extra.update(extra)
             self._extra.pop("obfuscation", None)
-        if self._kept < 0:
+        room = self._room
+        if room < 0:
             return  # past max_bytes: keep nothing more
-        kept = self._kept
         for choice in chunk.choices:
             state = self._choices.get(choice.index)
             if state is None:
                 state = self._choices[choice.index] = _ChoiceState(choice.index)
-            kept += state.add(choice)
-        self._kept = kept
-        if self._max_bytes is not None and kept > self._max_bytes:
-            self._kept = -1
+            room -= state.add(choice)
+        self._room = room
+        if room < 0:
             self._choices.clear()  # free what was kept
 
     def result(self) -> ChatCompletion:
@@ -296,7 +297,7 @@ class ChatCompletionAccumulator:
         """
         if not self._chunks:
             raise EmptyStream("no chunks")
-        if self._kept < 0:
+        if self._room < 0:
             raise FoldTooLarge(
                 f"the streamed completion passed max_bytes={self._max_bytes} characters of "
                 "text; it was not kept"

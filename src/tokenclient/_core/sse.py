@@ -199,14 +199,15 @@ class SSEDecoder:
         events: list[ServerSentEvent] = []
         data = self._data
         size = self._size
+        limit = self._limit
         for line in lines:
             if line.startswith("data: "):  # the hot path: one test per data line
                 data.append(line[6:])
                 size += len(line)
             elif not line:
                 if data:
-                    if size > self._limit:  # complete, but too large all the same
-                        self._error = EventTooLarge(size, self._limit)
+                    if size > limit:  # complete, but too large all the same
+                        self._error = EventTooLarge(size, limit)
                         break
                     text = data[0] if len(data) == 1 else "\n".join(data)
                     events.append(ServerSentEvent(self._event, text, self._last_id, self._retry))
