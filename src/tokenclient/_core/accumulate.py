@@ -139,19 +139,23 @@ class _ChoiceState:
 
     def add(self, choice: ChunkChoice) -> int:
         """Fold one choice in; return how many characters of text it kept."""
-        kept = 0
         delta = choice.delta
         if self.role is None and delta.role:
             self.role = delta.role
-        if delta.content:
-            self.content.append(delta.content)
-            kept += len(delta.content)
-        if delta.refusal:
-            self.refusal.append(delta.refusal)
-            kept += len(delta.refusal)
-        if delta.reasoning_content:
-            self.reasoning.append(delta.reasoning_content)
-            kept += len(delta.reasoning_content)
+        text = delta.content
+        if text:
+            self.content.append(text)
+            kept = len(text)
+        else:
+            kept = 0
+        text = delta.refusal
+        if text:
+            self.refusal.append(text)
+            kept += len(text)
+        text = delta.reasoning_content
+        if text:
+            self.reasoning.append(text)
+            kept += len(text)
         if delta.tool_calls:
             for piece in delta.tool_calls:
                 kept += self._tool_call(piece)
