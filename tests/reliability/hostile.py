@@ -1,7 +1,7 @@
 """A loopback server that answers every request with a scripted byte sequence.
 
-``HostileServer(respond)`` listens on 127.0.0.1 (port 0). For each connection it reads one
-request (headers and ``Content-Length`` body), then calls ``respond(send)``; ``send(bytes)``
+``HostileServer(respond)`` is a ``FaultServer`` (127.0.0.1, port 0) that answers each request
+by calling ``respond(send)`` and then closes the connection; ``send(bytes)``
 writes to the socket and returns ``False`` once the client has gone (or the server is
 closing), so an endless answer stops as soon as nobody listens. Every wait is bounded by
 ``max_wait``; ``close()`` shuts every connection and joins every thread.
@@ -11,18 +11,17 @@ Byte builders for the answers the hostile tests need are here too.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import select
 import socket
-import threading
 import time
 import zlib
 from collections.abc import Callable
 from functools import cache
-from types import TracebackType
 
-from typing_extensions import Self
+from typing_extensions import override
+
+from .faultserver import FaultServer, ReadRequest
 
 __all__ = [
     "HostileServer",
@@ -102,83 +101,22 @@ def gzip_bomb(prefix: bytes = b"", size: int = 1 << 30) -> bytes:
     return b"".join(parts)
 
 
-class HostileServer:
-    """The scripted server; use it as a context manager."""
+class HostileServer(FaultServer):
+    """The scripted server; use it as a context manager.
+
+    The fault server's listener, connection threads, request reader and ``close()``, with
+    every request answered by ``respond`` and the connection closed after it.
+    """
 
     def __init__(self, respond: Callable[[Send], None], *, max_wait: float = 30.0) -> None:
+        super().__init__(max_wait=max_wait)
         self.respond = respond
-        self.max_wait = max_wait
-        self.requests = 0
-        """Requests read so far."""
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._sockets: set[socket.socket] = set()
-        self._threads: list[threading.Thread] = []
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(16)
-        self._listener.settimeout(0.05)
-        self.port = int(self._listener.getsockname()[1])
-        self._acceptor = threading.Thread(target=self._accept, name="hostile", daemon=True)
 
-    @property
-    def url(self) -> str:
-        """The base URL to give a client."""
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> Self:
-        self._acceptor.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop accepting, shut every connection down, join every thread."""
-        self._stop.set()
-        self._acceptor.join(timeout=5)
-        self._listener.close()
-        with self._lock:
-            sockets, threads = list(self._sockets), list(self._threads)
-        for conn in sockets:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(timeout=5)
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            thread = threading.Thread(target=self._connection, args=(conn,), daemon=True)
-            with self._lock:
-                self._sockets.add(conn)
-                self._threads.append(thread)
-            thread.start()
-
-    def _connection(self, conn: socket.socket) -> None:
+    @override
+    def _respond(self, conn: socket.socket, request: ReadRequest) -> bool:
         deadline = time.monotonic() + self.max_wait
-        try:
-            if self._read_request(conn, deadline):
-                with self._lock:
-                    self.requests += 1
-                self.respond(lambda data: self._send(conn, data, deadline))
-        except OSError:
-            pass  # the client went away
-        finally:
-            with self._lock:
-                self._sockets.discard(conn)
-            conn.close()
+        self.respond(lambda data: self._send(conn, data, deadline))
+        return False  # one answer per connection
 
     def _send(self, conn: socket.socket, data: bytes, deadline: float) -> bool:
         if self._stop.is_set() or time.monotonic() > deadline:
@@ -191,33 +129,6 @@ class HostileServer:
         except OSError:
             return False
         return True
-
-    def _read_request(self, conn: socket.socket, deadline: float) -> bool:
-        buffer = b""
-        while b"\r\n\r\n" not in buffer:
-            data = self._recv(conn, deadline)
-            if not data:
-                return False
-            buffer += data
-        headers, _, rest = buffer.partition(b"\r\n\r\n")
-        length = 0
-        for line in headers.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        while len(rest) < length:
-            data = self._recv(conn, deadline)
-            if not data:
-                return False
-            rest += data
-        return True
-
-    def _recv(self, conn: socket.socket, deadline: float) -> bytes | None:
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            readable, _, _ = select.select([conn], [], [], 0.05)
-            if readable:
-                return conn.recv(65536)
-        return None
 
 
 def trickle(send: Send, data: bytes, interval: float) -> bool:
