@@ -1,7 +1,7 @@
 """The send-with-retry loops. All decisions come from ``_core``; these only do the I/O.
 
-``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await`` and
-``time.sleep``/``anyio.sleep``. Only ``httpx.TransportError`` is caught, so cancellation,
+``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await``,
+``time.sleep``/``anyio.sleep`` and the async one's cancel scope at the attempt deadline. Only ``httpx.TransportError`` is caught, so cancellation,
 ``KeyboardInterrupt`` and bugs pass through untouched (after the response is closed).
 
 Each attempt has a total deadline, ``attempt_timeout`` (default: the request's read timeout),
@@ -11,7 +11,8 @@ deadline (``anyio.move_on_after``); the sync one cannot interrupt a blocking rea
 shortens every httpx timeout to the time left and checks the deadline between body reads. A
 body is read piece by piece, counting decoded bytes: past ``max_bytes`` (the client's
 ``max_response_bytes``) it stops with ``APIResponseValidationError``, so a gzip bomb costs the
-cap, not its decoded size. A deadline passed is an ``AttemptTimeout``, an ``httpx.ReadTimeout`` to the retry logic.
+cap, not its decoded size. A deadline passed raises ``AttemptTimeout``, which the retry logic
+treats as the ``httpx.ReadTimeout`` it subclasses.
 """
 
 from __future__ import annotations
@@ -307,9 +308,8 @@ class AsyncRequester(_Decide[AsyncLimiter]):
                 response: httpx.Response | None = None
                 try:
                     # Async reads can be cancelled: the deadline holds for trickled headers too.
-                    with anyio.move_on_after(
-                        deadline.left() if deadline.deadline else None
-                    ) as scope:
+                    limit = None if deadline.deadline is None else deadline.left()
+                    with anyio.move_on_after(limit) as scope:
                         response = await self.http.send(request, stream=True)
                         try:
                             if not stream or not response.is_success:
