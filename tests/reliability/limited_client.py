@@ -3,9 +3,9 @@
 ``python limited_client.py '<json>'`` with ``url``, ``kind`` (``sync``/``async``), ``action``
 (``create``; ``stream`` reads every chunk; ``final`` reads every chunk, discarding them, then
 calls ``get_final_completion()``), ``limit_mb`` (``RLIMIT_AS``) and ``max_response_bytes``.
-Prints one JSON line: the exception class and its bases (or ``null``), its message, and the
-chunks read. A ``MemoryError`` is reported like any other exception, so the test sees an
-untyped failure instead of a crash.
+Prints one JSON line: the exception class and its bases (or ``null``), its message, the chunks
+read and the peak RSS in MB. A ``MemoryError`` is reported like any other exception, so the
+test sees an untyped failure instead of a crash.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def main() -> None:
         result["bases"] = [cls.__name__ for cls in type(exc).__mro__]
         result["message"] = str(exc)[:500]
     result["chunks"] = run.chunks
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(json.dumps(result), flush=True)
 
 

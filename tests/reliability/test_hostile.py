@@ -89,10 +89,15 @@ def limited(
     return cast("dict[str, object]", json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def assert_typed(result: dict[str, object], *names: str) -> None:
-    """The call failed with an ``APIError`` subclass named in ``names``, not a MemoryError."""
-    assert result["error"] in names, result
+def assert_typed(result: dict[str, object], name: str, *, max_rss_mb: int) -> None:
+    """The call failed with the ``APIError`` subclass ``name`` and peak RSS under the bound.
+
+    The client needs about 60 MB to run at all; the bounds leave room for the cap and for
+    httpx decoding one network read of a gzip bomb (up to about 64 MB) at once.
+    """
+    assert result["error"] == name, result
     assert "APIError" in cast("list[str]", result["bases"]), result
+    assert int(str(result["max_rss_mb"])) < max_rss_mb, result
 
 
 def client_of(
@@ -152,7 +157,7 @@ def test_a_huge_sse_line_stops_at_max_event_bytes(
 ) -> None:
     server = serve(endless_line(total))
     result = limited(server.url, kind, "stream")
-    assert_typed(result, "APIResponseValidationError")
+    assert_typed(result, "APIResponseValidationError", max_rss_mb=120)
     assert "max_event_bytes" in str(result["message"])
     assert result["chunks"] == 1  # the event before the huge line was handed out
 
@@ -179,7 +184,7 @@ def test_a_gzip_bomb_body_stops_at_max_response_bytes(
 
     server = serve(respond)
     result = limited(server.url, kind, "create", max_response_bytes=16 << 20)
-    assert_typed(result, "APIResponseValidationError")
+    assert_typed(result, "APIResponseValidationError", max_rss_mb=250)
     assert "max_response_bytes=16777216" in str(result["message"])
 
 
@@ -200,7 +205,7 @@ def test_a_gzip_bomb_stream_stops_at_max_event_bytes(
 
     server = serve(respond)
     result = limited(server.url, kind, "stream")
-    assert_typed(result, "APIResponseValidationError")
+    assert_typed(result, "APIResponseValidationError", max_rss_mb=250)
     assert "max_event_bytes" in str(result["message"])
 
 
@@ -361,7 +366,7 @@ def test_the_fold_of_a_long_stream_is_bounded_by_max_response_bytes(
 
     server = serve(respond)
     result = limited(server.url, kind, "final", max_response_bytes=16 << 20)
-    assert_typed(result, "APIResponseValidationError")
+    assert_typed(result, "APIResponseValidationError", max_rss_mb=120)
     assert "max_response_bytes" in str(result["message"])
     assert result["chunks"] == 400 * 64  # every chunk was read; only the fold gave up
 
