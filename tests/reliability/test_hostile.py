@@ -313,6 +313,22 @@ async def test_trickled_headers_are_bounded_by_attempt_timeout(
     await resolve(client.close())
 
 
+async def test_attempt_timeout_shortens_a_longer_read_timeout(
+    serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind
+) -> None:
+    def silent(send: Send) -> None:  # the headers never come; stop once the client is gone
+        while send(b""):
+            time.sleep(0.02)
+
+    server = serve(silent)
+    client = client_of(kind, server.url, attempt_timeout=0.3, timeout=10.0)
+    start = time.monotonic()
+    with pytest.raises(APITimeoutError):
+        await create(client)
+    assert time.monotonic() - start < 2.0  # far below the 10 s read timeout
+    await resolve(client.close())
+
+
 async def test_attempt_timeout_defaults_to_the_read_timeout(
     serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind
 ) -> None:
