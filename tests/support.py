@@ -44,7 +44,8 @@ def make_client(
     """A client of ``kind`` answering through ``handler``; nothing really sleeps.
 
     Retry sleeps are recorded in ``delays``. Retry sleeps and limiter waits (rate pacing, the
-    pause after a 429) advance one fake clock, the limiter's, so they add up as they would.
+    pause after a 429) advance one fake monotonic clock, so they add up as they would. Only
+    the client's ``_runtime`` hook is touched.
     """
     recorded = delays if delays is not None else []
     fake_now = [0.0]
@@ -75,8 +76,8 @@ def make_client(
             provider=provider,
             http_client=httpx.Client(transport=transport),
         )
-        client._requester.sleep = sleep_and_record
-        client._requester.limiter._sleep = wait
+        client._runtime.sleep = sleep_and_record
+        client._runtime.limiter_sleep = wait
     else:
         client = AsyncTokenClient(
             api_key=KEY,
@@ -88,10 +89,10 @@ def make_client(
             provider=provider,
             http_client=httpx.AsyncClient(transport=transport),
         )
-        client._requester.sleep = async_sleep_and_record
-        client._requester.limiter._sleep = async_wait
-    client._requester.limiter._clock = lambda: fake_now[0]
-    client._requester.random = lambda: 0.0  # no jitter: delays are exact
+        client._runtime.async_sleep = async_sleep_and_record
+        client._runtime.async_limiter_sleep = async_wait
+    client._runtime.monotonic = lambda: fake_now[0]
+    client._runtime.random = lambda: 0.0  # no jitter: delays are exact
     return client
 
 

@@ -14,12 +14,11 @@ import httpx
 import pytest
 
 from tokenclient import TokenClient, __version__
-from tokenclient._cli import files
-from tokenclient._cli.errors import CliError, one_line, safe_url
-from tokenclient._cli.files import download, numbered
-from tokenclient._cli.progress import ProgressDisplay
-from tokenclient._cli.runtime import ClientSettings, default_client
-from tokenclient.cli import main
+from tokenclient.cli import files, main
+from tokenclient.cli.errors import CliError, one_line, safe_url
+from tokenclient.cli.files import download, numbered
+from tokenclient.cli.progress import ProgressDisplay
+from tokenclient.cli.runtime import ClientSettings, default_client
 from tokenclient.testing import FakeAPI, mock_transport, sample_png
 from tokenclient.types.videos import VideoTask
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
+from functools import cached_property
 
 import httpx
 import pytest
 
-from tokenclient import APIStatusError, AsyncTokenClient, TokenClient, TokenClientError
+from tokenclient import (
+    APIStatusError,
+    AsyncTokenClient,
+    ConfigurationError,
+    InvalidRequestError,
+    TokenClient,
+    TokenClientError,
+)
 from tokenclient.types import ModelList
 
 from .support import BASE_URL, KEY, Kind, close, make_client, resolve
@@ -183,6 +192,7 @@ async def test_with_options_changes_options_and_shares_the_pool(kind: Kind) -> N
     assert type(copy) is type(client)
     assert copy._http is client._http
     assert copy._requester is client._requester
+    assert copy._runtime is client._runtime
     assert copy.models is not client.models
     with pytest.raises(APIStatusError, match="503"):
         await resolve(copy.models.list())
@@ -207,3 +217,118 @@ def test_closing_a_copy_leaves_the_shared_pool_open() -> None:
     assert not client._http.is_closed
     client.close()
     assert client._http.is_closed
+
+
+BAD_ARGUMENTS: list[tuple[dict[str, object], str]] = [
+    ({"api_key": ""}, r"^No API key: .*TOKENCLIENT_API_KEY"),
+    ({"base_url": None}, r"^No base URL: .*TOKENCLIENT_BASE_URL"),
+    ({"base_url": "ftp://example.test/v1"}, r"^base_url: expected an absolute http\(s\) URL"),
+    ({"base_url": BASE_URL + "?a=1"}, r"^base_url: must not carry a query string"),
+    ({"provider": "nope"}, r"^provider: unknown provider 'nope'"),
+    ({"timeout": 0}, r"^timeout: every phase must be a positive number"),
+    ({"max_retries": -1}, r"^max_retries: expected an integer >= 0"),
+    ({"stream_idle_timeout": 0}, r"^stream_idle_timeout: expected a positive number"),
+    ({"default_headers": {"x-bad": "a\nb"}}, r"^header 'x-bad': "),
+    ({"max_concurrency": 0}, r"^max_concurrency: expected an integer >= 1"),
+    ({"requests_per_minute": -1}, r"^requests_per_minute: expected a finite number"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "message"), BAD_ARGUMENTS)
+@pytest.mark.parametrize("cls", [TokenClient, AsyncTokenClient])
+def test_every_bad_argument_is_a_configuration_error(
+    cls: type[TokenClient | AsyncTokenClient],
+    arguments: dict[str, object],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("TOKENCLIENT_API_KEY", "TOKENCLIENT_BASE_URL", "TOKENCLIENT_PROVIDER"):
+        monkeypatch.delenv(name, raising=False)
+    given: dict[str, object] = {"api_key": KEY, "base_url": BASE_URL, **arguments}
+    with pytest.raises(ConfigurationError, match=message) as info:
+        cls(**given)  # type: ignore[arg-type]  # bad values on purpose
+    # Code that caught the older, wider classes keeps working.
+    assert isinstance(info.value, InvalidRequestError)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, TokenClientError)
+
+
+@pytest.mark.parametrize("cls", [TokenClient, AsyncTokenClient])
+def test_with_options_reports_bad_arguments_as_configuration_errors(
+    cls: type[TokenClient | AsyncTokenClient],
+) -> None:
+    client = cls(api_key=KEY, base_url=BASE_URL)
+    with pytest.raises(ConfigurationError, match=r"^max_retries: "):
+        client.with_options(max_retries=-1)
+    with pytest.raises(ConfigurationError, match=r"^base_url: "):
+        client.with_options(base_url="not a url")
+
+
+def test_the_resources_reset_by_with_options_are_derived_from_the_class() -> None:
+    assert TokenClient._resources == ("chat", "images", "models", "videos")
+    assert AsyncTokenClient._resources == ("chat", "images", "models", "videos")
+
+    class Extended(TokenClient):
+        @cached_property
+        def extra(self) -> object:
+            return (self._config.retry.max_retries,)
+
+    client = Extended(api_key=KEY, base_url=BASE_URL)
+    assert client.extra == (2,)
+    copy = client.with_options(max_retries=0)
+    assert copy.extra == (0,)  # not the original's cached resource
+    assert client.extra == (2,)
+    assert copy.models is not client.models
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_the_runtime_hook_drives_retries_the_limiter_and_copies(kind: Kind) -> None:
+    """One ``_runtime``, shared by requester, limiter and ``with_options`` copies; a field
+    replaced after construction is used by all of them, and retry sleeps stay apart from
+    limiter waits."""
+    now = 1_000_000.0
+    retry_at = email.utils.formatdate(now + 7.0, usegmt=True)
+    answers = [
+        httpx.Response(503, headers={"retry-after": retry_at}),
+        httpx.Response(200, json=MODELS),
+    ]
+    http: httpx.Client | httpx.AsyncClient
+    if kind == "sync":
+        http = httpx.Client(transport=httpx.MockTransport(lambda _: answers.pop(0)))
+        client: TokenClient | AsyncTokenClient = TokenClient(
+            api_key=KEY, base_url=BASE_URL, http_client=http, requests_per_minute=60
+        )
+    else:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: answers.pop(0)))
+        client = AsyncTokenClient(
+            api_key=KEY, base_url=BASE_URL, http_client=http, requests_per_minute=60
+        )
+    copy = client.with_options(timeout=10.0)
+    assert copy._runtime is client._runtime
+    retries: list[float] = []
+    waits: list[float] = []
+    runtime = copy._runtime  # replaced on the copy: the original sees it too
+    runtime.wall_clock = lambda: now
+    runtime.monotonic = lambda: 0.0  # frozen: the second start must wait for the bucket
+
+    async def async_retry(seconds: float) -> None:
+        retries.append(seconds)
+
+    async def async_wait(seconds: float) -> None:
+        waits.append(seconds)
+        runtime.monotonic = lambda: 10.0  # time moves on once the limiter waited
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        runtime.monotonic = lambda: 10.0
+
+    runtime.sleep = retries.append
+    runtime.async_sleep = async_retry
+    runtime.limiter_sleep = wait
+    runtime.async_limiter_sleep = async_wait
+    listed = await resolve(client.models.list())
+    assert [m.id for m in listed.data] == ["qwen3-8b"]
+    assert retries == [7.0]  # the HTTP date read against wall_clock, not monotonic
+    assert waits == [pytest.approx(1.0)]  # 60/min from a frozen monotonic clock: 1 s
+    await close(client)

@@ -26,7 +26,8 @@ import tokenclient
 import tokenclient.testing
 import tokenclient.types
 from tokenclient import AsyncStream, Stream
-from tokenclient.resources import chat, images, models, videos
+from tokenclient._runtime import Runtime
+from tokenclient.resources import _api, chat, images, models, videos
 
 _RESOURCES: tuple[type, ...] = (
     chat.Chat,
@@ -60,10 +61,10 @@ _PUBLIC_DUNDERS = frozenset(
 
 def _namespace() -> dict[str, object]:
     """Names that modules import only for type checking, so annotations can be resolved."""
-    names: dict[str, object] = {"BaseModel": pydantic.BaseModel}
+    names: dict[str, object] = {"BaseModel": pydantic.BaseModel, "Runtime": Runtime}
     for module in (tokenclient, tokenclient.types, tokenclient.testing):
         names.update((name, getattr(module, name)) for name in module.__all__)
-    for module in (chat, models, images, videos):
+    for module in (_api, chat, models, images, videos):
         names.update(vars(module))
     return {name: value for name, value in names.items() if not name.startswith("__")}
 

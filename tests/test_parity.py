@@ -90,3 +90,37 @@ def test_twins_have_the_same_signatures_and_docstrings(
         assert sync_sig == async_sig, f"{sync_name}.{name}"
         sync_doc = normalise(inspect.getdoc(sync_fn) or "")
         assert sync_doc == normalise(inspect.getdoc(async_fn) or ""), f"{sync_name}.{name} doc"
+
+
+def _source(function: Callable[..., object]) -> str:
+    text = re.sub(r"\basync_(?=\w)", "", inspect.getsource(function))  # async_sleep -> sleep
+    text = re.sub(r"__a(iter|next|enter|exit)__", r"__\1__", text)
+    text = normalise(text)
+    # Line breaks that ruff format adds to the longer async lines.
+    return re.sub(r"\(\s+", "(", re.sub(r",?\s+\)", ")", text))
+
+
+@pytest.mark.parametrize(
+    ("module", "sync_name", "async_name"),
+    [("tokenclient._client", "TokenClient", "AsyncTokenClient")],
+)
+def test_twin_clients_have_the_same_code(module: str, sync_name: str, async_name: str) -> None:
+    """Every method the client twins define, private ones and ``__init__`` included, is the
+    same code but for the words async/await: the rest lives once, in ``_ClientBase``."""
+    mod = importlib.import_module(module)
+    sync_cls: type = getattr(mod, sync_name)
+    async_cls: type = getattr(mod, async_name)
+    sync_members = {n: m for n, m in vars(sync_cls).items() if inspect.isfunction(function_of(m))}
+    async_names = {
+        DUNDER_TWINS.get(n, n)
+        for n, m in vars(async_cls).items()
+        if inspect.isfunction(function_of(m))
+    }
+    assert set(sync_members) == async_names
+    for name, member in sync_members.items():
+        async_name_of = next((a for a, s in DUNDER_TWINS.items() if s == name), name)
+        sync_fn = function_of(member)
+        async_fn = function_of(vars(async_cls)[async_name_of])
+        assert sync_fn is not None
+        assert async_fn is not None
+        assert _source(sync_fn) == _source(async_fn), f"{sync_name}.{name}"

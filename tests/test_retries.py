@@ -204,7 +204,7 @@ async def test_cancellation_during_the_retry_sleep_stops_retrying() -> None:
     seen, handler = scripted(status(503))
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client = AsyncTokenClient(api_key=KEY, base_url=BASE_URL, http_client=http)
-    client._requester.random = lambda: 0.0
+    client._runtime.random = lambda: 0.0
     with anyio.move_on_after(0.2) as scope:
         await client.models.list()  # first retry sleeps 0.5 s: cancelled during it
     assert scope.cancelled_caught

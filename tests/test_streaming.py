@@ -204,7 +204,7 @@ async def test_keepalive_pings_do_not_reset_the_idle_timeout(kind: Kind) -> None
     body = ScriptedStream(sse(chunk("a"), *[": ping\n\n"] * 20), on_piece=tick)
     seen: list[httpx.Request] = []
     client = make_client(kind, streaming(body, seen), stream_idle_timeout=25.0)
-    client._clock = lambda: now[0]
+    client._runtime.monotonic = lambda: now[0]
     stream = await open_stream(client)
     with pytest.raises(APITimeoutError, match="stream_idle_timeout=25s"):
         await collect(stream)

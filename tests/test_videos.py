@@ -24,7 +24,7 @@ from tokenclient import (
     VideoTaskFailedError,
     VideoTaskTimeoutError,
 )
-from tokenclient.resources.videos import AsyncVideos
+from tokenclient._core.polling import LAST_POLL_TIMEOUT
 from tokenclient.types.video_params import VideoContentParam
 from tokenclient.types.videos import VideoTask
 
@@ -44,6 +44,10 @@ class FakeTime:
 
     def clock(self) -> float:
         return self.now
+
+    def wall_clock(self) -> float:
+        """Unix time, moving with ``clock``: 2015-10-21 07:28:00 UTC at the start."""
+        return 1445412480.0 + self.elapsed
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -90,12 +94,11 @@ def video_client(
     """A client whose waits run on a fake clock (retry sleeps are recorded in ``delays``)."""
     client = make_client(kind, handler, max_retries=max_retries, delays=delays)
     fake = FakeTime()
-    videos = client.videos
-    if isinstance(videos, AsyncVideos):
-        videos._sleep = fake.async_sleep
-    else:
-        videos._sleep = fake.sleep
-    videos._clock = fake.clock
+    runtime = client._runtime
+    runtime.poll_sleep = fake.sleep
+    runtime.async_poll_sleep = fake.async_sleep
+    runtime.monotonic = fake.clock
+    runtime.wall_clock = fake.wall_clock
     return client, fake
 
 
@@ -364,9 +367,37 @@ async def test_wait_ends_on_time_at_the_deadline(kind: Kind) -> None:
         await resolve(client.videos.wait("tsk-1", poll_interval=5.0, timeout=12.0))
     assert fake.elapsed == 12.0  # not 15: the last sleep is shortened to what is left
     assert fake.sleeps == [5.0, 5.0, 2.0]
-    assert len(seen) == 3
+    assert len(seen) == 4  # at 0, 5, 10 s and once more at the deadline
     assert info.value.task.progress == 40.0
     assert "within 12s" in str(info.value)
+    await close(client)
+
+
+@KINDS
+async def test_a_task_that_finishes_just_before_the_deadline_is_returned(kind: Kind) -> None:
+    # Succeeds at t=9 with timeout 10 and interval 5: the poll at the deadline finds it.
+    seen, handler = scripted(task("running"), task("running", 90), task("succeeded", 100))
+    client, fake = video_client(kind, handler)
+    reports: list[str] = []
+    done = await resolve(
+        client.videos.wait(
+            "tsk-1", poll_interval=5.0, timeout=10.0, on_progress=lambda t: reports.append(t.status)
+        )
+    )
+    assert done.status == "succeeded"
+    assert fake.sleeps == [5.0, 5.0]
+    assert len(seen) == 3
+    assert reports == ["running", "running", "succeeded"]
+    await close(client)
+
+
+@KINDS
+async def test_a_task_that_fails_just_before_the_deadline_raises_its_failure(kind: Kind) -> None:
+    _, handler = scripted(task("running"), task("failed", error="no credits"))
+    client, fake = video_client(kind, handler)
+    with pytest.raises(VideoTaskFailedError, match="no credits"):
+        await resolve(client.videos.wait("tsk-1", poll_interval=5.0, timeout=5.0))
+    assert fake.sleeps == [5.0]
     await close(client)
 
 
@@ -379,7 +410,8 @@ async def test_each_poll_timeout_is_capped_by_the_time_left(kind: Kind) -> None:
             client.videos.wait("tsk-1", poll_interval=5.0, timeout=12.0, request_timeout=8.0)
         )
     reads = [r.extensions["timeout"]["read"] for r in seen]
-    assert reads == [8.0, 7.0, 2.0]  # min(request_timeout, time left) at 0 s, 5 s, 10 s
+    # min(request_timeout, time left) at 0 s, 5 s, 10 s; at the deadline, the 1 s margin.
+    assert reads == [8.0, 7.0, 2.0, LAST_POLL_TIMEOUT]
     await close(client)
 
 
@@ -428,8 +460,9 @@ async def test_transient_poll_failures_are_retried_then_skipped(kind: Kind) -> N
     done = await resolve(client.videos.wait("tsk-1", poll_interval=5.0))
     assert done.status == "succeeded"
     assert len(seen) == 8
-    assert delays == [0.5, 1.0, 0.5, 1.0]
-    assert fake.sleeps == [5.0, 5.0, 5.0]
+    assert delays == []  # each poll is one attempt: the wait retries, capped by the time left
+    # Backoff 0.5 s and 1 s, raised to the 1 s floor; after max_retries, the next interval.
+    assert fake.sleeps == [5.0, 1.0, 1.0, 5.0, 1.0, 1.0, 5.0]
     await close(client)
 
 
@@ -439,6 +472,28 @@ async def test_a_rate_limit_hint_from_a_failed_poll_is_honoured(kind: Kind) -> N
     client, fake = video_client(kind, handler, max_retries=0)
     await resolve(client.videos.wait("tsk-1", poll_interval=5.0))
     assert fake.sleeps == [5.0, 20.0]
+    await close(client)
+
+
+@KINDS
+async def test_a_zero_retry_after_never_makes_polls_faster_than_the_floor(kind: Kind) -> None:
+    seen, handler = scripted(task("running"), error(500, **{"retry-after": "0"}))
+    client, fake = video_client(kind, handler)
+    with pytest.raises(VideoTaskTimeoutError):
+        await resolve(client.videos.wait("tsk-1", poll_interval=5.0, timeout=10.0))
+    assert fake.sleeps == [5.0, 1.0, 1.0, 1.0, 1.0, 1.0]  # MIN_POLL_GAP, not 0
+    assert len(seen) == 7
+    await close(client)
+
+
+@KINDS
+async def test_a_retry_after_date_is_read_on_the_injected_wall_clock(kind: Kind) -> None:
+    # The fake wall clock reads 07:28:00 at the first poll: the date is 20 s away.
+    date = {"retry-after": "Wed, 21 Oct 2015 07:28:20 GMT"}
+    _, handler = scripted(task("running", headers=date), task("succeeded"))
+    client, fake = video_client(kind, handler)
+    await resolve(client.videos.wait("tsk-1", poll_interval=5.0))
+    assert fake.sleeps == [20.0]
     await close(client)
 
 
@@ -486,8 +541,8 @@ async def test_errors_of_the_first_poll_end_the_wait(kind: Kind) -> None:
     client, fake = video_client(kind, handler)
     with pytest.raises(InternalServerError):
         await resolve(client.videos.wait("tsk-1"))
-    assert len(seen) == 3  # the client's own retries
-    assert fake.sleeps == []
+    assert len(seen) == 3  # the client's max_retries, as for any request
+    assert fake.sleeps == [1.0, 1.0]
     await close(client)
 
 

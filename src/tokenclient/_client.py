@@ -1,29 +1,32 @@
 """``TokenClient`` and ``AsyncTokenClient``: options, the owned httpx client, resources, close.
 
-The twins differ only in the httpx client kind, the requester and ``close``/``aclose``.
-Resources are created on first use, so a program that only chats never imports the image or
-video models.
+The twins differ only in the httpx client kind, the requester and limiter kinds and
+``close``/``aclose``; everything else is ``_ClientBase``. Resources are created on first use,
+so a program that only chats never imports the image or video models.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
-import time
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import httpx
 from typing_extensions import Self, override
 
-from ._config import DEFAULT_MAX_RETRIES, ClientConfig, resolve_config, resolve_limits
+from ._config import DEFAULT_MAX_RETRIES, resolve_config, resolve_limits
+from ._core.config import ClientConfig
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
+from ._exceptions import ConfigurationError, InvalidRequestError
 from ._limiter import AsyncLimiter, Limiter
+from ._runtime import Runtime
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
 
@@ -105,13 +108,53 @@ class _Settings:
         )
 
 
+@contextlib.contextmanager
+def _configuring() -> Generator[None]:
+    """Report a bad argument checked below the client (e.g. by the limiter) as configuration."""
+    try:
+        yield
+    except ConfigurationError:
+        raise
+    except InvalidRequestError as error:
+        raise ConfigurationError(str(error)) from None
+
+
 class _ClientBase:
-    """What the twins share: settings, ``with_options``, ``base_url`` and a key-free ``repr``."""
+    """What the twins share: settings, runtime, ``with_options``, ``base_url``, ``repr``."""
 
     _settings: _Settings
     _config: ClientConfig
+    _runtime: Runtime
     _owns_http: bool
     _http_kind: type[httpx.Client | httpx.AsyncClient]
+    _resources: ClassVar[tuple[str, ...]] = ()
+    """The names of the lazily created resources (every ``cached_property``)."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._resources = tuple(
+            sorted(
+                {
+                    name
+                    for klass in cls.__mro__
+                    for name, member in vars(klass).items()
+                    if isinstance(member, cached_property)
+                }
+            )
+        )
+
+    def _configure(
+        self,
+        settings: _Settings,
+        max_concurrency: int | NotGiven | None,
+        requests_per_minute: float | NotGiven | None,
+    ) -> tuple[int | None, float | None]:
+        """Resolve and keep ``settings``, make the runtime; the limits for the limiter."""
+        self._settings = settings
+        self._config = settings.resolve(self._http_kind)
+        self._owns_http = settings.http_client is None
+        self._runtime = Runtime()
+        return resolve_limits(self._config.provider, max_concurrency, requests_per_minute)
 
     def with_options(
         self,
@@ -136,8 +179,8 @@ class _ClientBase:
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
         )
-        twin = copy.copy(self)  # shares the pool, the requester and its limiter
-        for resource in ("chat", "models", "images", "videos"):
+        twin = copy.copy(self)  # shares the pool, the runtime, the requester and its limiter
+        for resource in self._resources:
             twin.__dict__.pop(resource, None)  # cached resources are bound to the original
         twin._settings = settings
         twin._config = settings.resolve(self._http_kind)
@@ -198,7 +241,7 @@ class TokenClient(_ClientBase):
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
-        self._settings = _Settings(
+        settings = _Settings(
             api_key=api_key,
             base_url=base_url,
             provider=provider,
@@ -208,15 +251,18 @@ class TokenClient(_ClientBase):
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
         )
-        self._config = self._settings.resolve(self._http_kind)
-        self._owns_http = http_client is None
+        concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
+        runtime = self._runtime
+        with _configuring():
+            limiter = Limiter(
+                max_concurrency=concurrency,
+                requests_per_minute=rate,
+                # Lambdas, not bound methods: a field replaced on the runtime takes effect.
+                clock=lambda: runtime.monotonic(),  # noqa: PLW0108
+                sleep=lambda seconds: runtime.limiter_sleep(seconds),  # noqa: PLW0108
+            )
         self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
-        concurrency, rate = resolve_limits(
-            self._config.provider, max_concurrency, requests_per_minute
-        )
-        limiter = Limiter(max_concurrency=concurrency, requests_per_minute=rate)
-        self._requester = Requester(self._http, limiter=limiter)
-        self._clock = time.monotonic
+        self._requester = Requester(self._http, limiter=limiter, runtime=runtime)
 
     @cached_property
     def chat(self) -> Chat:
@@ -244,7 +290,9 @@ class TokenClient(_ClientBase):
         """Video generation tasks: create, retrieve, wait."""
         from .resources.videos import Videos
 
-        return Videos(self)
+        return Videos(
+            self, timeout=self._config.timeout, retry=self._config.retry, runtime=self._runtime
+        )
 
     def _request(
         self,
@@ -291,7 +339,7 @@ class TokenClient(_ClientBase):
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
-            clock=self._clock,
+            clock=self._runtime.monotonic,
             on_close=self._requester.limiter.release,
         )
 
@@ -351,7 +399,7 @@ class AsyncTokenClient(_ClientBase):
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
-        self._settings = _Settings(
+        settings = _Settings(
             api_key=api_key,
             base_url=base_url,
             provider=provider,
@@ -361,15 +409,18 @@ class AsyncTokenClient(_ClientBase):
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
         )
-        self._config = self._settings.resolve(self._http_kind)
-        self._owns_http = http_client is None
+        concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
+        runtime = self._runtime
+        with _configuring():
+            limiter = AsyncLimiter(
+                max_concurrency=concurrency,
+                requests_per_minute=rate,
+                # Lambdas, not bound methods: a field replaced on the runtime takes effect.
+                clock=lambda: runtime.monotonic(),  # noqa: PLW0108
+                sleep=lambda seconds: runtime.async_limiter_sleep(seconds),  # noqa: PLW0108
+            )
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
-        concurrency, rate = resolve_limits(
-            self._config.provider, max_concurrency, requests_per_minute
-        )
-        limiter = AsyncLimiter(max_concurrency=concurrency, requests_per_minute=rate)
-        self._requester = AsyncRequester(self._http, limiter=limiter)
-        self._clock = time.monotonic
+        self._requester = AsyncRequester(self._http, limiter=limiter, runtime=runtime)
 
     @cached_property
     def chat(self) -> AsyncChat:
@@ -397,7 +448,9 @@ class AsyncTokenClient(_ClientBase):
         """Video generation tasks: create, retrieve, wait."""
         from .resources.videos import AsyncVideos
 
-        return AsyncVideos(self)
+        return AsyncVideos(
+            self, timeout=self._config.timeout, retry=self._config.retry, runtime=self._runtime
+        )
 
     async def _request(
         self,
@@ -446,7 +499,7 @@ class AsyncTokenClient(_ClientBase):
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
-            clock=self._clock,
+            clock=self._runtime.monotonic,
             on_close=self._requester.limiter.release,
         )
 

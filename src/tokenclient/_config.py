@@ -10,12 +10,13 @@ import platform
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
+from ._core.config import ClientConfig, merge_headers
 from ._core.retry import RetryPolicy
-from ._exceptions import InvalidRequestError, TokenClientError
+from ._exceptions import ConfigurationError, InvalidRequestError
 from ._types import NOT_GIVEN, NotGiven, Timeout
 from ._version import __version__
 
@@ -27,10 +28,8 @@ __all__ = [
     "ENV_PROVIDER",
     "PROVIDERS",
     "USER_AGENT",
-    "ClientConfig",
     "InsecureTransportWarning",
     "ProviderPreset",
-    "merge_headers",
     "resolve_config",
     "resolve_limits",
 ]
@@ -80,55 +79,6 @@ PROVIDERS: Mapping[str, ProviderPreset] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
-    """Everything a request needs from its client, resolved once at construction."""
-
-    base_url: str
-    """Absolute, without a trailing slash; paths are appended to it."""
-    timeout: httpx.Timeout
-    retry: RetryPolicy
-    headers: Mapping[str, str] = field(repr=False)
-    """Headers of every request, ``Authorization`` included (hence not in ``repr``)."""
-    provider: str | None = None
-    stream_idle_timeout: float | None = None
-    stream_only: re.Pattern[str] | None = None
-    """Models this provider serves only as streams (from the preset)."""
-
-    def must_stream(self, model: object) -> bool:
-        """Whether ``model`` must be requested as a stream on this provider."""
-        return (
-            self.stream_only is not None
-            and isinstance(model, str)
-            and self.stream_only.fullmatch(model) is not None
-        )
-
-
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
-
-
-def _check_header(name: str, value: str) -> None:
-    # httpx/h11 would refuse these only at send time: as a transport error that looks
-    # retryable, or as a UnicodeEncodeError whose repr holds the whole value (the key).
-    # Refusing them here names the header and never echoes its value.
-    if not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
-        raise InvalidRequestError(
-            f"header {name!r}: names must be tokens (RFC 9110) and values printable ASCII "
-            "(no CR, LF, NUL, other control characters or non-ASCII text)"
-        )
-
-
-def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
-    """Merge header mappings left to right, case-insensitively (keys come out lower-case)."""
-    merged: dict[str, str] = {}
-    for layer in layers:
-        for name, value in layer.items():
-            _check_header(name, value)
-            merged[name.lower()] = value
-    return merged
-
-
 def _resolve_base_url(
     base_url: str | httpx.URL | None, provider: str | None, environ: Mapping[str, str]
 ) -> str:
@@ -136,16 +86,16 @@ def _resolve_base_url(
     if raw is None and provider is not None:
         raw = PROVIDERS[provider].base_url
     if raw is None:
-        raise TokenClientError(
+        raise ConfigurationError(
             f"No base URL: pass base_url=..., set {ENV_BASE_URL}, or name a provider "
             f"(provider=... or {ENV_PROVIDER}; known: {', '.join(PROVIDERS)})."
         )
     url = httpx.URL(str(raw))
     if url.scheme not in {"http", "https"} or not url.host:
         shown = str(url.copy_with(username=None, password=None)) if url.userinfo else str(raw)
-        raise InvalidRequestError(f"base_url: expected an absolute http(s) URL, got {shown!r}")
+        raise ConfigurationError(f"base_url: expected an absolute http(s) URL, got {shown!r}")
     if url.query or url.fragment:
-        raise InvalidRequestError("base_url: must not carry a query string or a fragment")
+        raise ConfigurationError("base_url: must not carry a query string or a fragment")
     if url.scheme == "http" and not _is_loopback(url.host):
         warnings.warn(
             f"tokenclient: the API key will be sent unencrypted to {url.host} over plain "
@@ -172,7 +122,7 @@ def _is_loopback(host: str) -> bool:
 def _resolve_provider(provider: str | None, environ: Mapping[str, str]) -> str | None:
     name = provider if provider is not None else environ.get(ENV_PROVIDER) or None
     if name is not None and name not in PROVIDERS:
-        raise InvalidRequestError(
+        raise ConfigurationError(
             f"provider: unknown provider {name!r}; known providers: {', '.join(PROVIDERS)}"
         )
     return name
@@ -184,7 +134,7 @@ def _resolve_timeout(timeout: Timeout | NotGiven, fallback: httpx.Timeout) -> ht
     resolved = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
     for phase, value in resolved.as_dict().items():
         if value is None or value <= 0:
-            raise InvalidRequestError(
+            raise ConfigurationError(
                 f"timeout: every phase must be a positive number of seconds ({phase}={value!r})"
             )
     return resolved
@@ -205,19 +155,26 @@ def resolve_config(
     """Combine arguments, environment and presets; raise early with a clear message."""
     key = api_key if api_key is not None else environ.get(ENV_API_KEY)
     if not key:
-        raise TokenClientError(
+        raise ConfigurationError(
             f"No API key: pass api_key=... or set the {ENV_API_KEY} environment variable."
         )
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise InvalidRequestError(f"max_retries: expected an integer >= 0, got {max_retries!r}")
+        raise ConfigurationError(f"max_retries: expected an integer >= 0, got {max_retries!r}")
     if stream_idle_timeout is not None and not stream_idle_timeout > 0:
-        raise InvalidRequestError("stream_idle_timeout: expected a positive number of seconds")
+        raise ConfigurationError("stream_idle_timeout: expected a positive number of seconds")
     name = _resolve_provider(provider, environ)
-    headers = merge_headers(
-        base_headers or {},
-        {"user-agent": USER_AGENT, "accept": "application/json", "authorization": f"Bearer {key}"},
-        default_headers or {},
-    )
+    try:
+        headers = merge_headers(
+            base_headers or {},
+            {
+                "user-agent": USER_AGENT,
+                "accept": "application/json",
+                "authorization": f"Bearer {key}",
+            },
+            default_headers or {},
+        )
+    except InvalidRequestError as error:
+        raise ConfigurationError(str(error)) from None
     preset = PROVIDERS[name] if name is not None else None
     pattern = preset.stream_only_models if preset is not None else None
     return ClientConfig(

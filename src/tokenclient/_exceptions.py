@@ -3,6 +3,7 @@
 ```
 TokenClientError
 ├── InvalidRequestError               bad input, caught before anything is sent (also a ValueError)
+│   └── ConfigurationError            a bad client argument or environment variable (no key, ...)
 ├── APIError                          .message .request
 │   ├── APIConnectionError            no response arrived (the httpx error is the __cause__)
 │   │   └── APITimeoutError
@@ -25,7 +26,8 @@ TokenClientError
 ```
 
 `STATUS_ERRORS` maps a status code to its class; `status_error_class()` also covers the
-ranges (any other 4xx is `APIStatusError`, any 5xx `InternalServerError`).
+ranges (any other 4xx is `APIStatusError`, any 5xx `InternalServerError`);
+`connection_error()` turns an httpx transport error into `APIConnectionError`/`APITimeoutError`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
     "ConflictError",
     "InsufficientBalanceError",
     "InternalServerError",
@@ -60,6 +63,7 @@ __all__ = [
     "VideoTaskError",
     "VideoTaskFailedError",
     "VideoTaskTimeoutError",
+    "connection_error",
     "status_error_class",
 ]
 
@@ -80,7 +84,13 @@ class InvalidRequestError(TokenClientError, ValueError):
 
 
 class ConfigurationError(InvalidRequestError):
-    """A client or router was configured with an unusable value (TEMP: h6 defines the real one)."""
+    """A client or router that cannot be built: no API key, a bad ``base_url``, an unknown
+    provider, a bad timeout, retry count, header or limit, a bad route table. Raised by the
+    constructors and ``with_options``.
+
+    A subclass of ``InvalidRequestError`` (and so of ``ValueError``), which these problems
+    raised before it existed: code catching that keeps working.
+    """
 
 
 class APIError(TokenClientError):
@@ -286,3 +296,12 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     if status_code >= 500:
         return InternalServerError
     return APIStatusError
+
+
+def connection_error(error: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+    """The typed error for a transport failure (chain the httpx error as its cause)."""
+    kind = type(error).__name__
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out ({kind}).", request=request)
+    detail = f"{kind}: {error}" if str(error) else kind
+    return APIConnectionError(f"Connection error ({detail}).", request=request)

@@ -73,6 +73,11 @@ class FifoSemaphore:
         """How many threads are blocked in ``acquire()``."""
         return len(self._waiters)
 
+    @property
+    def value(self) -> int:
+        """Free slots now (as ``anyio.Semaphore.value``)."""
+        return self._value
+
     def acquire(self) -> None:
         """Take a slot, blocking until one is handed over."""
         with self._lock:

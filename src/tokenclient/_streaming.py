@@ -21,11 +21,10 @@ from typing_extensions import Self
 
 from ._core.accumulate import ChatCompletionAccumulator
 from ._core.chunks import ChunkParser
-from ._transport import connection_error
+from ._exceptions import connection_error
 
 if TYPE_CHECKING:
-    from ._client import AsyncTokenClient, TokenClient
-    from .router import Route
+    from ._types import RouteInfo
     from .types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["AsyncStream", "Stream"]
@@ -44,7 +43,7 @@ class Stream(Generic[ChunkT]):
 
     response: httpx.Response
     """The HTTP response the chunks are read from."""
-    _route: Route[TokenClient] | Route[AsyncTokenClient] | None = None
+    _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
 
     def __init__(
@@ -161,7 +160,7 @@ class AsyncStream(Generic[ChunkT]):
 
     response: httpx.Response
     """The HTTP response the chunks are read from."""
-    _route: Route[TokenClient] | Route[AsyncTokenClient] | None = None
+    _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
 
     def __init__(

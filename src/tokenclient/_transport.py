@@ -1,38 +1,26 @@
 """The send-with-retry loops. All decisions come from ``_core``; these only do the I/O.
 
 ``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await`` and
-``time.sleep``/``anyio.sleep``. Only ``httpx.TransportError`` is caught, so cancellation,
+the sync/async sleep of their ``Runtime``. Only ``httpx.TransportError`` is caught, so cancellation,
 ``KeyboardInterrupt`` and bugs pass through untouched (after the response is closed).
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import time
-from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-import anyio
 import httpx
 
 from ._core import retry
 from ._core.response import make_status_error
-from ._exceptions import APIConnectionError, APITimeoutError
+from ._exceptions import connection_error
 from ._limiter import AsyncLimiter, Limiter
+from ._runtime import Runtime
 
-__all__ = ["AsyncRequester", "Requester", "connection_error"]
+__all__ = ["AsyncRequester", "Requester"]
 
 log = logging.getLogger("tokenclient")
-
-
-def connection_error(error: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
-    """The typed error for a transport failure (chain the httpx error as its cause)."""
-    kind = type(error).__name__
-    if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError(f"Request timed out ({kind}).", request=request)
-    detail = f"{kind}: {error}" if str(error) else kind
-    return APIConnectionError(f"Connection error ({detail}).", request=request)
 
 
 def _log_attempt(request: httpx.Request, attempt: int) -> None:
@@ -60,12 +48,11 @@ def _log_decision(request: httpx.Request, attempt: int, decision: retry.Decision
 LimiterT = TypeVar("LimiterT", Limiter, AsyncLimiter)
 
 
-class _Decide(Generic[LimiterT]):
+class _RetryLoopBase(Generic[LimiterT]):
     """What both loops do between attempts: log, decide, pause the limiter, or raise."""
 
     limiter: LimiterT
-    random: Callable[[], float]
-    clock: Callable[[], float]
+    runtime: Runtime
 
     def _after_error(
         self,
@@ -76,7 +63,7 @@ class _Decide(Generic[LimiterT]):
         replay_safe: bool,
     ) -> retry.Decision:
         decision = retry.after_error(
-            policy, attempt, error, replay_safe=replay_safe, random=self.random()
+            policy, attempt, error, replay_safe=replay_safe, random=self.runtime.random()
         )
         _log_decision(request, attempt, decision)
         if not decision.retry:
@@ -90,9 +77,14 @@ class _Decide(Generic[LimiterT]):
         policy: retry.RetryPolicy,
         attempt: int,
     ) -> retry.Decision:
-        now = self.clock()
+        now = self.runtime.wall_clock()
         decision = retry.after_status(
-            policy, attempt, response.status_code, response.headers, now=now, random=self.random()
+            policy,
+            attempt,
+            response.status_code,
+            response.headers,
+            now=now,
+            random=self.runtime.random(),
         )
         _log_decision(request, attempt, decision)
         if response.status_code == 429 and decision.retry_after is not None:
@@ -104,23 +96,19 @@ class _Decide(Generic[LimiterT]):
         return decision
 
 
-class Requester(_Decide[Limiter]):
+class Requester(_RetryLoopBase[Limiter]):
     """Sends one request, retrying as ``policy`` allows; returns a success response."""
 
     def __init__(
         self,
         http: httpx.Client,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        random: Callable[[], float] = random.random,
-        clock: Callable[[], float] = time.time,
         limiter: Limiter | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.http = http
         self.limiter = limiter or Limiter()
-        self.sleep = sleep
-        self.random = random
-        self.clock = clock
+        self.runtime = runtime or Runtime()
 
     def send(
         self,
@@ -160,27 +148,23 @@ class Requester(_Decide[Limiter]):
                     return response
                 self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
-            self.sleep(decision.delay)
+            self.runtime.sleep(decision.delay)
             attempt += 1
 
 
-class AsyncRequester(_Decide[AsyncLimiter]):
+class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
     """Sends one request, retrying as ``policy`` allows; returns a success response."""
 
     def __init__(
         self,
         http: httpx.AsyncClient,
         *,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-        random: Callable[[], float] = random.random,
-        clock: Callable[[], float] = time.time,
         limiter: AsyncLimiter | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.http = http
         self.limiter = limiter or AsyncLimiter()
-        self.sleep = sleep
-        self.random = random
-        self.clock = clock
+        self.runtime = runtime or Runtime()
 
     async def send(
         self,
@@ -220,5 +204,5 @@ class AsyncRequester(_Decide[AsyncLimiter]):
                     return response
                 self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
-            await self.sleep(decision.delay)
+            await self.runtime.async_sleep(decision.delay)
             attempt += 1

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 import httpx
 from typing_extensions import override
 
-__all__ = ["NOT_GIVEN", "Body", "Headers", "NotGiven", "Query", "QueryValue", "Timeout"]
+__all__ = [
+    "NOT_GIVEN",
+    "Body",
+    "Headers",
+    "NotGiven",
+    "Query",
+    "QueryValue",
+    "RouteInfo",
+    "Timeout",
+]
 
 
 class NotGiven:
@@ -42,3 +51,21 @@ Query = Mapping[str, QueryValue]
 """Extra query parameters."""
 Body = Mapping[str, object]
 """Extra JSON body fields, merged over the ones the method builds."""
+
+
+class RouteInfo(Protocol):
+    """What a result says of the router route that served it (``result._route``).
+
+    A ``tokenclient.Route``; typed by this protocol so the response models need not import
+    the router.
+    """
+
+    @property
+    def model(self) -> str:
+        """The model id the route sent."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """``provider model`` (or ``host:port model``): for logs, never the key."""
+        ...

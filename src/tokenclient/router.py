@@ -36,7 +36,6 @@ from ._exceptions import APIError, ConfigurationError
 from ._streaming import AsyncStream, Stream
 from .resources.images import AsyncImages, Images
 from .resources.videos import AsyncVideos, Videos
-from .types._base import ResponseModel
 
 if TYPE_CHECKING:
     from .types.chat import ChatCompletion, ChatCompletionChunk
@@ -199,8 +198,8 @@ class _RouterBase(Generic[ClientT]):
 
 def _mark(result: object, route: Route[TokenClient] | Route[AsyncTokenClient]) -> None:
     """Record on a result which route served it (``result._route``)."""
-    if isinstance(result, ResponseModel | Stream | AsyncStream):
-        result._route = route
+    if hasattr(type(result), "_route"):  # response models and streams declare it
+        object.__setattr__(result, "_route", route)  # an instance value over the class's
 
 
 class Router(_RouterBase[TokenClient]):

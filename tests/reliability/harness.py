@@ -83,7 +83,7 @@ def client_of(
             stream_idle_timeout=stream_idle_timeout,
             max_concurrency=max_concurrency,
         )
-        client._requester.sleep = sleep
+        client._runtime.sleep = sleep
     else:
         client = AsyncTokenClient(
             api_key=KEY,
@@ -93,8 +93,8 @@ def client_of(
             stream_idle_timeout=stream_idle_timeout,
             max_concurrency=max_concurrency,
         )
-        client._requester.sleep = async_sleep
-    client._requester.random = lambda: 0.0
+        client._runtime.async_sleep = async_sleep
+    client._runtime.random = lambda: 0.0
     _sleeps[id(client)] = sleeps
     return client
 
@@ -156,11 +156,7 @@ async def still_works(client: AnyClient) -> None:
 
 def _slots_free(client: AnyClient) -> bool:
     slots = client._requester.limiter._slots
-    if slots is None:
-        return True
-    if isinstance(slots, anyio.Semaphore):
-        return slots.value == client._requester.limiter.max_concurrency
-    return slots._value == client._requester.limiter.max_concurrency
+    return slots is None or slots.value == client._requester.limiter.max_concurrency
 
 
 async def assert_settled(

@@ -6,11 +6,18 @@ The shells in ``resources/videos.py`` poll, then ask a ``Poller`` what the answe
 - ``failed``: raise ``VideoTaskFailedError`` with the provider's reason;
 - any undocumented status: raise ``VideoTaskError`` at once (polling on could only reach the
   deadline, never an answer);
-- ``queued``/``running``: sleep ``poll_interval`` (or the server's ``Retry-After``), shortened to
-  the time left; when that sleep reaches the deadline, raise ``VideoTaskTimeoutError`` after it.
+- ``queued``/``running``: sleep ``poll_interval`` (or the server's ``Retry-After``), then poll
+  again. When that sleep would reach the deadline, sleep only what is left, **poll once more
+  at the deadline**, then decide: a task that finished in the meantime is returned, not
+  reported as timed out. (Unless the last poll was less than the floor before the deadline:
+  then the wait sleeps the rest and raises.)
 
-Every poll's HTTP timeout and retry waits are capped by the time left, so ``wait()`` ends on
-time. ``now`` is always passed in (a monotonic clock, in seconds).
+A poll is one HTTP attempt. A transient failure (connection error, timeout, 429, 5xx) is
+retried by the wait itself, as the client would retry any request (``max_retries`` attempts
+with backoff, or the error's ``Retry-After``), then the wait skips to the next interval. So
+every attempt gets an HTTP timeout capped by the time left, no attempt starts after the
+deadline, and no server hint makes polls come faster than ``min(poll_interval,
+MIN_POLL_GAP)``. ``now`` is always passed in (a monotonic clock, in seconds).
 """
 
 from __future__ import annotations
@@ -33,12 +40,14 @@ from .._exceptions import (
     VideoTaskTimeoutError,
 )
 from ..types.videos import VideoTask
-from .retry import RetryPolicy
+from .retry import RetryPolicy, backoff_delay
 
 __all__ = [
-    "MIN_HINTED_DELAY",
+    "LAST_POLL_TIMEOUT",
+    "MIN_POLL_GAP",
+    "POLL_NOW",
     "TRANSIENT_ERRORS",
-    "Decision",
+    "PollDecision",
     "PollLimits",
     "Poller",
     "check_wait_args",
@@ -48,20 +57,28 @@ __all__ = [
 TRANSIENT_ERRORS: Final = (APIConnectionError, InternalServerError, RateLimitError)
 """Poll failures that do not end a wait: the task keeps running on the provider.
 
-They have already been retried by the client's retry policy; the wait polls again at the next
-interval while time remains. Anything else (401, 404, a malformed body) ends the wait at once.
+The wait retries them (see ``Poller.after_error``). Anything else (401, 404, a malformed body)
+ends the wait at once.
 """
 
-MIN_HINTED_DELAY: Final = 0.1
-"""Shortest wait taken from a ``Retry-After`` hint: ``Retry-After: 0`` must not spin."""
+MIN_POLL_GAP: Final = 1.0
+"""Shortest sleep between two polls, in seconds, unless ``poll_interval`` is shorter.
 
-# The smallest HTTP timeout a poll gets; a poll starting at the deadline then fails fast
-# (a transient error), and the next decision raises the timeout.
-_MIN_POLL_TIMEOUT: Final = 0.001
+Neither a server hint (``Retry-After: 0`` on a 500) nor the retry backoff makes polls come
+faster. When less than this is left before the deadline, there is no last poll: the wait
+sleeps the rest and raises with the state it has, at most this old.
+"""
+
+LAST_POLL_TIMEOUT: Final = 1.0
+"""The HTTP timeout (each phase) of a poll that starts with less time left than this.
+
+A poll at the deadline still needs a moment to be answered, so this is the margin by which
+``wait()`` may end after its ``timeout`` when the server stalls.
+"""
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class PollDecision:
     """What to do after one poll (or one failed poll), in this order."""
 
     changed: bool
@@ -70,18 +87,27 @@ class Decision:
     """The task succeeded: return it."""
     delay: float
     """Else sleep this many seconds (0 when raising at once)."""
-    error: VideoTaskError | None
-    """Then raise this, if set; else poll again."""
+    error: Exception | None
+    """Then raise this, if set; else poll again.
+
+    A ``VideoTaskError`` (failed, unknown status, timed out), or the poll's own error when
+    the first poll of ``wait()`` keeps failing: nothing is known about the task then.
+    """
+
+
+POLL_NOW: Final = PollDecision(changed=False, done=False, delay=0.0, error=None)
+"""The decision before the first poll of ``wait()``: poll at once."""
 
 
 @dataclass(frozen=True, slots=True)
 class PollLimits:
-    """Per-request limits of the next poll, capped by the time left."""
+    """Per-request limits of the next poll attempt, capped by the time left."""
 
     timeout: httpx.Timeout
-    """The HTTP timeout, every phase at most the time left."""
+    """The HTTP timeout, every phase at most ``max(time left, LAST_POLL_TIMEOUT)``."""
     retry: RetryPolicy
-    """The client's retry policy, with its waits at most the time left."""
+    """The policy of the attempt: no retries (the wait retries), and a 429's client-wide
+    pause at most the time left."""
 
 
 def _positive(name: str, value: object) -> float:
@@ -117,74 +143,120 @@ def _cap(seconds: float | None, limit: float) -> float:
 
 
 class Poller:
-    """The waiting state of one task: its deadline and the last state reported.
+    """The waiting state of one task: its deadline, the last state seen, failures in a row.
 
     Args:
         now: The current monotonic time; the deadline is ``now + timeout``.
         poll_interval: Seconds between polls, unless the server hints otherwise.
         timeout: Seconds to wait in all.
+        retry: The client's retry policy: how often, and after what backoff, a failed poll
+            is retried before the wait skips to the next interval.
     """
 
-    def __init__(self, *, now: float, poll_interval: float, timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        now: float,
+        poll_interval: float,
+        timeout: float,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008  # frozen, so sharing it is safe
+    ) -> None:
         self.poll_interval = _positive("poll_interval", poll_interval)
         self.timeout = _positive("timeout", timeout)
         self.deadline = now + self.timeout
+        self.retry = retry
+        self.min_gap = min(self.poll_interval, MIN_POLL_GAP)
+        """The shortest sleep between two polls, whatever the server hints."""
+        self.task: VideoTask | None = None
+        """The last state seen; None until a poll (or ``create``) gave one."""
         self._reported: tuple[str, str | None, float | None] | None = None
+        self._failures = 0  # failed attempts in a row of the current poll
+        self._last = False  # the next poll is the one at the deadline
 
-    def limits(self, now: float, timeout: httpx.Timeout, retry: RetryPolicy) -> PollLimits:
-        """The HTTP timeout and retry policy of a poll starting at ``now``."""
-        left = max(self.deadline - now, _MIN_POLL_TIMEOUT)
+    def limits(self, now: float, timeout: httpx.Timeout) -> PollLimits:
+        """The HTTP timeout and retry policy of a poll attempt starting at ``now``."""
+        left = self.deadline - now
+        cap = max(left, LAST_POLL_TIMEOUT)
         capped = httpx.Timeout(
-            connect=_cap(timeout.connect, left),
-            read=_cap(timeout.read, left),
-            write=_cap(timeout.write, left),
-            pool=_cap(timeout.pool, left),
+            connect=_cap(timeout.connect, cap),
+            read=_cap(timeout.read, cap),
+            write=_cap(timeout.write, cap),
+            pool=_cap(timeout.pool, cap),
         )
+        # One attempt: the wait retries, so every attempt is capped by the time left at its
+        # own start. A 429 still pauses the client (not past the deadline) and comes back here
+        # with its Retry-After.
         policy = dataclasses.replace(
-            retry,
-            max_delay=min(retry.max_delay, left),
-            # A longer Retry-After is then not slept inside the poll; it comes back to
-            # `after_error` as a hint, and the wait ends on time.
-            max_retry_after=min(retry.max_retry_after, left),
+            self.retry,
+            max_retries=0,
+            max_retry_after=min(self.retry.max_retry_after, max(left, 0.0)),
         )
         return PollLimits(capped, policy)
 
-    def observe(self, task: VideoTask, *, now: float, retry_after: float | None = None) -> Decision:
+    def observe(
+        self, task: VideoTask, *, now: float, retry_after: float | None = None
+    ) -> PollDecision:
         """Decide on a polled task; ``retry_after`` is the response's hint, if any."""
+        self.task = task
+        self._failures = 0
         key = (task.status, task.raw_status, task.progress)
         changed = key != self._reported
         self._reported = key
         if task.status == "succeeded":
-            return Decision(changed, True, 0.0, None)
+            return PollDecision(changed, True, 0.0, None)
         if task.status == "failed":
             reason = task.failure_reason or "no reason given"
             error = VideoTaskFailedError(f"Video task {task.id!r} failed: {reason}", task=task)
-            return Decision(changed, False, 0.0, error)
+            return PollDecision(changed, False, 0.0, error)
         if task.status == "unknown":
-            return Decision(changed, False, 0.0, self._unknown(task))
-        return self._later(task, now, retry_after, changed)
+            return PollDecision(changed, False, 0.0, self._unknown(task))
+        delay = self.poll_interval if retry_after is None else retry_after
+        return self._next(now, delay, changed, None)
 
-    def after_error(
-        self, task: VideoTask, error: Exception, *, now: float, retry_after: float | None = None
-    ) -> Decision:
-        """Decide after a transient poll failure; ``task`` is the last state seen."""
-        decision = self._later(task, now, retry_after, changed=False)
-        if decision.error is not None:
-            decision.error.__cause__ = error
-        return decision
+    def after_error(self, error: Exception, *, now: float) -> PollDecision:
+        """Decide after a transient poll failure (one of ``TRANSIENT_ERRORS``).
 
-    def _later(
-        self, task: VideoTask, now: float, retry_after: float | None, changed: bool
-    ) -> Decision:
-        left = self.deadline - now
-        if retry_after is not None:
-            delay = max(retry_after, MIN_HINTED_DELAY)
+        The poll is retried after the client's backoff (or the error's ``Retry-After``) up to
+        ``retry.max_retries`` times, as any request is; then the wait skips to the next
+        interval, or, on the first poll of ``wait()`` (no state seen yet), raises ``error``.
+        """
+        self._failures += 1
+        if self._failures <= self.retry.max_retries:
+            # No jitter: one wait's polls need no spreading, and the gap has a floor anyway.
+            delay = backoff_delay(self.retry, self._failures - 1, 0.0)
+        elif self.task is None:
+            return PollDecision(False, False, 0.0, error)
         else:
+            self._failures = 0
             delay = self.poll_interval
+        hint = error_hint(error)
+        return self._next(now, delay if hint is None else hint, False, error)
+
+    def _next(
+        self, now: float, delay: float, changed: bool, cause: Exception | None
+    ) -> PollDecision:
+        left = self.deadline - now
+        if self._last or left <= 0:
+            # The poll at the deadline (or a poll that ended past it) was the last one.
+            return PollDecision(changed, False, 0.0, self._give_up(cause))
+        delay = max(delay, self.min_gap)
         if delay < left:
-            return Decision(changed, False, delay, None)
-        # The next poll would be at or past the deadline: sleep only what is left, then stop.
-        return Decision(changed, False, max(left, 0.0), self._timed_out(task))
+            return PollDecision(changed, False, delay, None)
+        if left < self.min_gap:
+            # Too close to this poll for another one: wait out the time left, then stop.
+            return PollDecision(changed, False, left, self._give_up(cause))
+        # Sleep only what is left, then poll once more, at the deadline, and decide.
+        self._last = True
+        return PollDecision(changed, False, left, None)
+
+    def _give_up(self, cause: Exception | None) -> Exception:
+        if self.task is None:
+            # The first poll of wait() kept failing until the deadline: raise its error.
+            assert cause is not None  # no task is seen only when every poll failed
+            return cause
+        error = self._timed_out(self.task)
+        error.__cause__ = cause
+        return error
 
     def _timed_out(self, task: VideoTask) -> VideoTaskTimeoutError:
         return VideoTaskTimeoutError(

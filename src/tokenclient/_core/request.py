@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 import httpx
 
-from .._config import ClientConfig, merge_headers
 from .._exceptions import InvalidRequestError
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
+from .config import ClientConfig, merge_headers
 
 __all__ = ["RequestOptions", "build_request", "encode_json", "path_segment", "stream_request"]
 

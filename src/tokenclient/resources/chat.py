@@ -22,7 +22,7 @@ from ..types.chat import ChatCompletion, ChatCompletionChunk
 from ..types.chat_create_params import ChatCompletionCreateParams
 
 if TYPE_CHECKING:
-    from .._client import AsyncTokenClient, TokenClient
+    from ._api import AsyncClientAPI, ClientAPI
 
 __all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
 
@@ -57,7 +57,7 @@ def _as_stream(body: dict[str, object]) -> dict[str, object]:
 class Completions:
     """``POST /chat/completions``."""
 
-    def __init__(self, client: TokenClient) -> None:
+    def __init__(self, client: ClientAPI) -> None:
         self._client = client
 
     @overload
@@ -99,7 +99,7 @@ class Completions:
 class AsyncCompletions:
     """``POST /chat/completions``."""
 
-    def __init__(self, client: AsyncTokenClient) -> None:
+    def __init__(self, client: AsyncClientAPI) -> None:
         self._client = client
 
     @overload
@@ -141,7 +141,7 @@ class AsyncCompletions:
 class Chat:
     """``client.chat``: holds ``completions``, as in the OpenAI SDK."""
 
-    def __init__(self, client: TokenClient) -> None:
+    def __init__(self, client: ClientAPI) -> None:
         self.completions = Completions(client)
         """Chat completions."""
 
@@ -149,6 +149,6 @@ class Chat:
 class AsyncChat:
     """``client.chat``: holds ``completions``, as in the OpenAI SDK."""
 
-    def __init__(self, client: AsyncTokenClient) -> None:
+    def __init__(self, client: AsyncClientAPI) -> None:
         self.completions = AsyncCompletions(client)
         """Chat completions."""

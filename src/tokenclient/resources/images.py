@@ -16,7 +16,7 @@ from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.images import ImagesResponse
 
 if TYPE_CHECKING:
-    from .._client import AsyncTokenClient, TokenClient
+    from ._api import AsyncClientAPI, ClientAPI
 
 __all__ = ["AsyncImages", "Images"]
 
@@ -26,7 +26,7 @@ _PATH = "/images/generations"
 class Images:
     """``POST /images/generations``."""
 
-    def __init__(self, client: TokenClient) -> None:
+    def __init__(self, client: ClientAPI) -> None:
         self._client = client
 
     def generate(
@@ -95,7 +95,7 @@ class Images:
 class AsyncImages:
     """``POST /images/generations``."""
 
-    def __init__(self, client: AsyncTokenClient) -> None:
+    def __init__(self, client: AsyncClientAPI) -> None:
         self._client = client
 
     async def generate(

@@ -9,7 +9,7 @@ from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.models import ModelList
 
 if TYPE_CHECKING:
-    from .._client import AsyncTokenClient, TokenClient
+    from ._api import AsyncClientAPI, ClientAPI
 
 __all__ = ["AsyncModels", "Models"]
 
@@ -17,7 +17,7 @@ __all__ = ["AsyncModels", "Models"]
 class Models:
     """``GET /models``."""
 
-    def __init__(self, client: TokenClient) -> None:
+    def __init__(self, client: ClientAPI) -> None:
         self._client = client
 
     def list(
@@ -36,7 +36,7 @@ class Models:
 class AsyncModels:
     """``GET /models``."""
 
-    def __init__(self, client: AsyncTokenClient) -> None:
+    def __init__(self, client: AsyncClientAPI) -> None:
         self._client = client
 
     async def list(

@@ -5,32 +5,33 @@ Creating a video is slow and billed per second, so ``create`` is sent with
 connection never opened) or the server answered 408/409/429/5xx or ``x-should-retry: true``;
 never after a read timeout or a connection dropped after sending.
 
-Waiting is decided by ``_core.polling.Poller``; the twins below only poll and sleep. Their
-clock and sleep are constructor arguments, so tests run with a fake clock in milliseconds.
+Waiting is decided by ``_core.polling.Poller``; the twins below only poll and sleep. What
+they need of the client (its default HTTP timeout and retry policy) and of time (``sleep``, a
+monotonic ``clock``, a ``wall_clock`` for ``Retry-After`` dates) are constructor arguments,
+so tests run with a fake clock in milliseconds.
 """
 
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-import anyio
 import httpx
 
 from .._core import polling
 from .._core.media_request import video_generation_body
 from .._core.request import RequestOptions, path_segment
 from .._core.response import parse_model
-from .._core.retry import retry_after_seconds
+from .._core.retry import RetryPolicy, retry_after_seconds
 from .._exceptions import InvalidRequestError
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.video_params import VideoContentParam
 from ..types.videos import VideoTask
 
 if TYPE_CHECKING:
-    from .._client import AsyncTokenClient, TokenClient
+    from .._runtime import Runtime
+    from ._api import AsyncClientAPI, ClientAPI
 
 __all__ = ["AsyncProgressCallback", "AsyncVideos", "ProgressCallback", "Videos"]
 
@@ -66,14 +67,16 @@ class Videos:
 
     def __init__(
         self,
-        client: TokenClient,
+        client: ClientAPI,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        timeout: httpx.Timeout,
+        retry: RetryPolicy,
+        runtime: Runtime,
     ) -> None:
         self._client = client
-        self._sleep = sleep
-        self._clock = clock
+        self._timeout = timeout  # the client's default; each poll's is capped by the time left
+        self._retry = retry  # the client's policy; the wait retries failed polls by it
+        self._runtime = runtime  # the client's clocks; poll_sleep waits between polls
 
     def create(
         self,
@@ -151,7 +154,7 @@ class Videos:
             poll_interval: Seconds between polls; a ``Retry-After`` on a poll replaces it.
             timeout: Seconds to wait in all (the deadline, not an HTTP timeout).
             on_progress: Called with the task on every status or progress change.
-            request_timeout: Each poll's HTTP timeout; always capped by the time left.
+            request_timeout: Each poll's HTTP timeout; capped by the time left (at least 1 s).
             extra_headers: Headers added to every poll.
             extra_query: Query parameters added to every poll.
 
@@ -160,25 +163,24 @@ class Videos:
             VideoTaskTimeoutError: ``timeout`` passed (the task keeps running; ``.task``).
             VideoTaskError: The task has an undocumented status; raised at once.
 
-        Connection errors, 429 and 5xx on a poll are retried by the client and then skipped:
-        the wait polls again while time remains. Other errors (401, 404) end it at once,
-        as do all errors of the first poll.
+        Connection errors, timeouts, 429 and 5xx on a poll are retried as the client retries
+        any request (``max_retries``, backoff or ``Retry-After``), then skipped: the wait polls
+        again while time remains. Other errors (401, 404) end it at once, as does the first
+        poll's error once its retries are spent. Polls are never closer than
+        ``min(poll_interval, 1 s)``, whatever the server hints. The wait ends by ``timeout``,
+        plus at most 1 s for a last poll at the deadline.
         """
         path = _task_path(task_id)
         polling.check_wait_args(poll_interval, timeout, on_progress)
         _check_sync_callback(on_progress)
-        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
-        base = _http_timeout(request_timeout, self._client._config.timeout)
-        first = RequestOptions(extra_headers, extra_query)
-        task, hint = self._poll(path, poller, base, first)
         return self._wait(
-            path=path,
-            task=task,
-            hint=hint,
-            poller=poller,
-            base=base,
-            options=first,
+            path,
+            None,
+            poll_interval=poll_interval,
+            timeout=timeout,
             on_progress=on_progress,
+            request_timeout=request_timeout,
+            options=RequestOptions(extra_headers, extra_query),
         )
 
     def create_and_wait(
@@ -206,74 +208,81 @@ class Videos:
         the create request. All arguments are checked before the (billable) task is created.
         Raises as ``create`` and ``wait`` do; each ``VideoTaskError`` carries the task.
         """
-        body = video_generation_body(
+        polling.check_wait_args(poll_interval, timeout, on_progress)
+        _check_sync_callback(on_progress)
+        task = self.create(
             model=model,
             prompt=prompt,
             duration=duration,
             resolution=resolution,
             aspect_ratio=aspect_ratio,
             content=content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=request_timeout,
         )
-        polling.check_wait_args(poll_interval, timeout, on_progress)
-        _check_sync_callback(on_progress)
-        options = RequestOptions(extra_headers, extra_query, extra_body, request_timeout)
-        task = self._client._request(
-            "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
-        )
-        path = _task_path(task.id)
-        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
-        base = _http_timeout(request_timeout, self._client._config.timeout)
         return self._wait(
-            path=path,
-            task=task,
-            hint=None,
-            poller=poller,
-            base=base,
-            options=RequestOptions(extra_headers),
+            _task_path(task.id),
+            task,
+            poll_interval=poll_interval,
+            timeout=timeout,
             on_progress=on_progress,
+            request_timeout=request_timeout,
+            options=RequestOptions(extra_headers),
         )
 
     def _wait(
         self,
-        *,
         path: str,
-        task: VideoTask,
-        hint: float | None,
-        poller: polling.Poller,
-        base: httpx.Timeout,
-        options: RequestOptions,
+        created: VideoTask | None,
+        *,
+        poll_interval: float,
+        timeout: float,
         on_progress: ProgressCallback | None,
+        request_timeout: Timeout | NotGiven,
+        options: RequestOptions,
     ) -> VideoTask:
-        decision = poller.observe(task, now=self._clock(), retry_after=hint)
+        """Poll ``path`` until the task is done; ``created`` is its first state, if known."""
+        poller = polling.Poller(
+            now=self._runtime.monotonic(),
+            poll_interval=poll_interval,
+            timeout=timeout,
+            retry=self._retry,
+        )
+        base = _http_timeout(request_timeout, self._timeout)
+        if created is None:
+            decision = polling.POLL_NOW
+        else:
+            decision = poller.observe(created, now=self._runtime.monotonic())
+        task = created
         while True:
-            if decision.changed and on_progress is not None:
+            if decision.changed and on_progress is not None and task is not None:
                 on_progress(task)
-            if decision.done:
+            if decision.done and task is not None:
                 return task
             if decision.delay > 0:
-                self._sleep(decision.delay)
+                self._runtime.poll_sleep(decision.delay)
             if decision.error is not None:
                 raise decision.error
             try:
                 task, hint = self._poll(path, poller, base, options)
             except polling.TRANSIENT_ERRORS as exc:
-                hint = polling.error_hint(exc)
-                decision = poller.after_error(task, exc, now=self._clock(), retry_after=hint)
+                decision = poller.after_error(exc, now=self._runtime.monotonic())
             else:
-                decision = poller.observe(task, now=self._clock(), retry_after=hint)
+                decision = poller.observe(task, now=self._runtime.monotonic(), retry_after=hint)
 
     def _poll(
         self, path: str, poller: polling.Poller, base: httpx.Timeout, options: RequestOptions
     ) -> tuple[VideoTask, float | None]:
-        # Not `client._request`: the wait also needs the response's Retry-After.
-        client = self._client
-        limits = poller.limits(self._clock(), base, client._config.retry)
+        # One attempt (the wait retries), not `client._request`: the wait needs Retry-After.
+        limits = poller.limits(self._runtime.monotonic(), base)
         poll_options = RequestOptions(
             options.extra_headers, options.extra_query, None, limits.timeout
         )
-        response = client._send("GET", path, options=poll_options, retry=limits.retry)
+        response = self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
-        return task, retry_after_seconds(response.headers, time.time())
+        return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
 
 
 class AsyncVideos:
@@ -281,14 +290,16 @@ class AsyncVideos:
 
     def __init__(
         self,
-        client: AsyncTokenClient,
+        client: AsyncClientAPI,
         *,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        timeout: httpx.Timeout,
+        retry: RetryPolicy,
+        runtime: Runtime,
     ) -> None:
         self._client = client
-        self._sleep = sleep
-        self._clock = clock
+        self._timeout = timeout  # the client's default; each poll's is capped by the time left
+        self._retry = retry  # the client's policy; the wait retries failed polls by it
+        self._runtime = runtime  # the client's clocks; async_poll_sleep waits between polls
 
     async def create(
         self,
@@ -368,7 +379,7 @@ class AsyncVideos:
             poll_interval: Seconds between polls; a ``Retry-After`` on a poll replaces it.
             timeout: Seconds to wait in all (the deadline, not an HTTP timeout).
             on_progress: Called with the task on every status or progress change.
-            request_timeout: Each poll's HTTP timeout; always capped by the time left.
+            request_timeout: Each poll's HTTP timeout; capped by the time left (at least 1 s).
             extra_headers: Headers added to every poll.
             extra_query: Query parameters added to every poll.
 
@@ -377,24 +388,23 @@ class AsyncVideos:
             VideoTaskTimeoutError: ``timeout`` passed (the task keeps running; ``.task``).
             VideoTaskError: The task has an undocumented status; raised at once.
 
-        Connection errors, 429 and 5xx on a poll are retried by the client and then skipped:
-        the wait polls again while time remains. Other errors (401, 404) end it at once,
-        as do all errors of the first poll.
+        Connection errors, timeouts, 429 and 5xx on a poll are retried as the client retries
+        any request (``max_retries``, backoff or ``Retry-After``), then skipped: the wait polls
+        again while time remains. Other errors (401, 404) end it at once, as does the first
+        poll's error once its retries are spent. Polls are never closer than
+        ``min(poll_interval, 1 s)``, whatever the server hints. The wait ends by ``timeout``,
+        plus at most 1 s for a last poll at the deadline.
         """
         path = _task_path(task_id)
         polling.check_wait_args(poll_interval, timeout, on_progress)
-        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
-        base = _http_timeout(request_timeout, self._client._config.timeout)
-        first = RequestOptions(extra_headers, extra_query)
-        task, hint = await self._poll(path, poller, base, first)
         return await self._wait(
-            path=path,
-            task=task,
-            hint=hint,
-            poller=poller,
-            base=base,
-            options=first,
+            path,
+            None,
+            poll_interval=poll_interval,
+            timeout=timeout,
             on_progress=on_progress,
+            request_timeout=request_timeout,
+            options=RequestOptions(extra_headers, extra_query),
         )
 
     async def create_and_wait(
@@ -422,72 +432,79 @@ class AsyncVideos:
         the create request. All arguments are checked before the (billable) task is created.
         Raises as ``create`` and ``wait`` do; each ``VideoTaskError`` carries the task.
         """
-        body = video_generation_body(
+        polling.check_wait_args(poll_interval, timeout, on_progress)
+        task = await self.create(
             model=model,
             prompt=prompt,
             duration=duration,
             resolution=resolution,
             aspect_ratio=aspect_ratio,
             content=content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=request_timeout,
         )
-        polling.check_wait_args(poll_interval, timeout, on_progress)
-        options = RequestOptions(extra_headers, extra_query, extra_body, request_timeout)
-        task = await self._client._request(
-            "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
-        )
-        path = _task_path(task.id)
-        poller = polling.Poller(now=self._clock(), poll_interval=poll_interval, timeout=timeout)
-        base = _http_timeout(request_timeout, self._client._config.timeout)
         return await self._wait(
-            path=path,
-            task=task,
-            hint=None,
-            poller=poller,
-            base=base,
-            options=RequestOptions(extra_headers),
+            _task_path(task.id),
+            task,
+            poll_interval=poll_interval,
+            timeout=timeout,
             on_progress=on_progress,
+            request_timeout=request_timeout,
+            options=RequestOptions(extra_headers),
         )
 
     async def _wait(
         self,
-        *,
         path: str,
-        task: VideoTask,
-        hint: float | None,
-        poller: polling.Poller,
-        base: httpx.Timeout,
-        options: RequestOptions,
+        created: VideoTask | None,
+        *,
+        poll_interval: float,
+        timeout: float,
         on_progress: AsyncProgressCallback | None,
+        request_timeout: Timeout | NotGiven,
+        options: RequestOptions,
     ) -> VideoTask:
-        decision = poller.observe(task, now=self._clock(), retry_after=hint)
+        """Poll ``path`` until the task is done; ``created`` is its first state, if known."""
+        poller = polling.Poller(
+            now=self._runtime.monotonic(),
+            poll_interval=poll_interval,
+            timeout=timeout,
+            retry=self._retry,
+        )
+        base = _http_timeout(request_timeout, self._timeout)
+        if created is None:
+            decision = polling.POLL_NOW
+        else:
+            decision = poller.observe(created, now=self._runtime.monotonic())
+        task = created
         while True:
-            if decision.changed and on_progress is not None:
+            if decision.changed and on_progress is not None and task is not None:
                 result = on_progress(task)
                 if inspect.isawaitable(result):
                     await result
-            if decision.done:
+            if decision.done and task is not None:
                 return task
             if decision.delay > 0:
-                await self._sleep(decision.delay)
+                await self._runtime.async_poll_sleep(decision.delay)
             if decision.error is not None:
                 raise decision.error
             try:
                 task, hint = await self._poll(path, poller, base, options)
             except polling.TRANSIENT_ERRORS as exc:
-                hint = polling.error_hint(exc)
-                decision = poller.after_error(task, exc, now=self._clock(), retry_after=hint)
+                decision = poller.after_error(exc, now=self._runtime.monotonic())
             else:
-                decision = poller.observe(task, now=self._clock(), retry_after=hint)
+                decision = poller.observe(task, now=self._runtime.monotonic(), retry_after=hint)
 
     async def _poll(
         self, path: str, poller: polling.Poller, base: httpx.Timeout, options: RequestOptions
     ) -> tuple[VideoTask, float | None]:
-        # Not `client._request`: the wait also needs the response's Retry-After.
-        client = self._client
-        limits = poller.limits(self._clock(), base, client._config.retry)
+        # One attempt (the wait retries), not `client._request`: the wait needs Retry-After.
+        limits = poller.limits(self._runtime.monotonic(), base)
         poll_options = RequestOptions(
             options.extra_headers, options.extra_query, None, limits.timeout
         )
-        response = await client._send("GET", path, options=poll_options, retry=limits.retry)
+        response = await self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
-        return task, retry_after_seconds(response.headers, time.time())
+        return task, retry_after_seconds(response.headers, self._runtime.wall_clock())

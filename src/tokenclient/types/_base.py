@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from .._client import AsyncTokenClient, TokenClient
-    from ..router import Route
+    from .._types import RouteInfo
 
 __all__ = ["ResponseModel"]
 
@@ -22,5 +21,7 @@ class ResponseModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
-    _route: Route[TokenClient] | Route[AsyncTokenClient] | None = PrivateAttr(default=None)
+    # A ClassVar (not a pydantic private attribute, which would give every nested model of
+    # every stream chunk a dictionary); the router sets the instance's own value.
+    _route: ClassVar[RouteInfo | None] = None
     """The router's route that served this result (``None`` when no router was used)."""

@@ -10,7 +10,7 @@ $ tokenclient video --model bytedance/doubao-seedance-2.0 --prompt "a beach" --w
 
 ``main`` takes its streams, environment and client factories as arguments, so tests run it in
 process against ``tokenclient.testing``. Errors are one line on stderr and an exit code (see
-``tokenclient._cli.errors``); never a traceback, never the key.
+``tokenclient.cli.errors``); never a traceback, never the key.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
-from ._cli.commands import chat, image, models
-from ._cli.errors import (
+from .._client import TokenClient
+from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_PROVIDER
+from .commands import chat, image, models
+from .errors import (
     EXIT_API,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -34,8 +36,8 @@ from ._cli.errors import (
     describe,
     one_line,
 )
-from ._cli.parser import build_parser
-from ._cli.runtime import (
+from .parser import build_parser
+from .runtime import (
     ClientFactory,
     ClientSettings,
     HttpFactory,
@@ -43,18 +45,9 @@ from ._cli.runtime import (
     default_client,
     default_http,
 )
-from ._cli.video import video, video_status
-from ._client import TokenClient
-from ._config import ENV_API_KEY, ENV_BASE_URL, ENV_PROVIDER
+from .video import video, video_status
 
-__all__ = [
-    "ClientFactory",
-    "ClientSettings",
-    "HttpFactory",
-    "default_client",
-    "default_http",
-    "main",
-]
+__all__ = ["main"]
 
 _Command = Callable[[TokenClient, argparse.Namespace, Runtime], None]
 _COMMANDS: Mapping[str, _Command] = {
