@@ -117,6 +117,10 @@ class _Run:
         self.succeeded = self.failed = self.skipped = 0
         self.input_tokens = self.output_tokens = 0
         self.stopping = threading.Event()
+        """Set by the first Ctrl-C: start no new request."""
+        self.cancelled = threading.Event()
+        """Set by the second Ctrl-C (sync twin): results still arriving are dropped, unrecorded,
+        so the next run sends those requests again."""
         self._lock = threading.Lock()
 
     def pending(self) -> Iterator[batch.BatchItem]:
@@ -137,11 +141,16 @@ class _Run:
                     "(run again with --retry-failed to resend it)",
                 )
             else:
-                if entry.billable:
-                    self.checkpoint.start(entry.custom_id)
                 yield entry
 
+    def begin(self, item: batch.BatchItem) -> None:
+        """Just before sending: a billable request is marked as possibly billed from now on."""
+        if item.billable:
+            self.checkpoint.start(item.custom_id)
+
     def succeed(self, item: batch.BatchItem, reply: BaseModel) -> None:
+        if self.cancelled.is_set():
+            return
         body = reply.model_dump(mode="json", exclude_unset=True, by_alias=True)
         request_id = cast("str | None", getattr(reply, "_request_id", None))
         line = batch.success_line(item.custom_id, status_code=200, request_id=request_id, body=body)
@@ -155,6 +164,8 @@ class _Run:
 
     def error(self, item: batch.BatchItem, error: Exception) -> None:
         """Record a request's failure; anything that is not a tokenclient error is a bug."""
+        if self.cancelled.is_set():
+            return
         if isinstance(error, APIStatusError):
             line = batch.error_line(
                 item.custom_id,
@@ -308,6 +319,7 @@ def _run_sync(client: TokenClient, run: _Run, concurrency: int) -> None:
 
     def one(item: batch.BatchItem) -> None:
         try:
+            run.begin(item)
             run.succeed(item, _send(client, item))
         except Exception as error:
             run.error(item, error)
@@ -315,17 +327,24 @@ def _run_sync(client: TokenClient, run: _Run, concurrency: int) -> None:
             free.release()
 
     futures: list[Future[None]] = []
-    with ThreadPoolExecutor(concurrency, thread_name_prefix="tokenclient-batch") as pool:
+    pool = ThreadPoolExecutor(concurrency, thread_name_prefix="tokenclient-batch")
+    try:
         try:
             for item in run.pending():
                 free.acquire()
                 futures = [f for f in futures if not f.done()]
                 futures.append(pool.submit(one, item))
         except KeyboardInterrupt:
-            run.stopping.set()  # start nothing new; the pool lets in-flight requests finish
+            run.stopping.set()  # start nothing new; let the requests in flight finish
         for future in futures:
             future.result()
-
+    except KeyboardInterrupt:
+        # A second Ctrl-C: abandon the requests in flight. Their results are not recorded, so
+        # the next run sends them again (billable ones are reported as interrupted instead).
+        run.cancelled.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 async def _run_async(
     client: AsyncTokenClient, run: _Run, concurrency: int, handle_signals: bool
@@ -334,6 +353,7 @@ async def _run_async(
 
     async def one(item: batch.BatchItem) -> None:
         try:
+            run.begin(item)
             run.succeed(item, await _send_async(client, item))
         except Exception as error:
             run.error(item, error)
