@@ -113,8 +113,12 @@ class _Finder:
             return
         if isinstance(hint, typing.TypeVar):
             for bound in (hint.__bound__, *hint.__constraints__):
-                if bound is not None:
-                    self.annotation(f"{where} (bound of {hint.__name__})", bound)
+                # A bound spelt "BaseModel" keeps pydantic out of `import tokenclient`.
+                resolved: object = bound
+                if isinstance(bound, typing.ForwardRef) and bound.__forward_arg__ in _EXTRA:
+                    resolved = _EXTRA[bound.__forward_arg__]
+                if resolved is not None:
+                    self.annotation(f"{where} (bound of {hint.__name__})", resolved)
             return
         if isinstance(hint, list):  # Callable[[A, B], R] argument list
             for item in typing.cast("list[object]", hint):
@@ -212,7 +216,7 @@ def test_the_walk_reaches_the_whole_api() -> None:
     assert len(reached) == len(_RESOURCES) + 2
     # Types reached only through annotations are walked too (a nested TypedDict, say).
     assert id(tokenclient.types.ChatCompletionCreateParams) in finder._seen
-    assert id(typing.get_args(tokenclient.types.VideoContentParam)[0]) in finder._seen
+    assert id(tokenclient.types.ImageURLContentParam) in finder._seen
 
 
 class _Leaky(typing_extensions.TypedDict):

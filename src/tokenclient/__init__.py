@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ._client import AsyncTokenClient, TokenClient
 from ._config import InsecureTransportWarning
+from ._core.response_headers import RateLimitInfo
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -25,24 +26,30 @@ from ._exceptions import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InsufficientBalanceError,
     InternalServerError,
     InvalidRequestError,
+    LengthFinishReasonError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    StructuredOutputError,
     TokenClientError,
+    ToolArgumentsError,
     UnprocessableEntityError,
     VideoTaskError,
     VideoTaskFailedError,
     VideoTaskTimeoutError,
 )
+from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
+    from ._tools import function_tool
     from .router import AllRoutesFailedError, AsyncRouter, Route, Router
 
 __all__ = [
@@ -61,25 +68,32 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InsecureTransportWarning",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitInfo",
+    "RawResponse",
     "Route",
     "Router",
     "ServiceUnavailableError",
     "Stream",
+    "StructuredOutputError",
     "TokenClient",
     "TokenClientError",
+    "ToolArgumentsError",
     "UnprocessableEntityError",
     "VideoTaskError",
     "VideoTaskFailedError",
     "VideoTaskTimeoutError",
     "__version__",
+    "function_tool",
 ]
 
 
@@ -97,4 +111,9 @@ def __getattr__(name: str) -> object:
         value = getattr(router, name)
         globals()[name] = value
         return value
+    if name == "function_tool":  # it brings the structured-output machinery
+        from ._tools import function_tool
+
+        globals()[name] = function_tool
+        return function_tool
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,8 +24,10 @@ from ._core.config import ClientConfig
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
+from ._custom import AsyncCustomRequests, CustomRequests
 from ._exceptions import ConfigurationError, InvalidRequestError
 from ._limiter import AsyncLimiter, Limiter
+from ._response import record
 from ._runtime import Runtime
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
@@ -202,7 +204,7 @@ class _ClientBase:
         )
 
 
-class TokenClient(_ClientBase):
+class TokenClient(_ClientBase, CustomRequests):
     """A synchronous client for an OpenAI-compatible aggregator.
 
     Args:
@@ -320,7 +322,9 @@ class TokenClient(_ClientBase):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        return self._requester.send(request, policy, replay_safe=replay_safe)
+        response = self._requester.send(request, policy, replay_safe=replay_safe)
+        record(response)  # for with_raw_response
+        return response
 
     def _stream(
         self,
@@ -335,6 +339,7 @@ class TokenClient(_ClientBase):
 
         request = stream_request(self._config, method, path, body=body, options=options)
         response = self._requester.send(request, self._config.retry, stream=True)
+        record(response)
         return Stream(
             response,
             model=model,
@@ -360,7 +365,7 @@ class TokenClient(_ClientBase):
         self.close()
 
 
-class AsyncTokenClient(_ClientBase):
+class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
     """An asynchronous client for an OpenAI-compatible aggregator (asyncio or trio).
 
     Args:
@@ -480,7 +485,9 @@ class AsyncTokenClient(_ClientBase):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        return await self._requester.send(request, policy, replay_safe=replay_safe)
+        response = await self._requester.send(request, policy, replay_safe=replay_safe)
+        record(response)  # for with_raw_response
+        return response
 
     async def _stream(
         self,
@@ -495,6 +502,7 @@ class AsyncTokenClient(_ClientBase):
 
         request = stream_request(self._config, method, path, body=body, options=options)
         response = await self._requester.send(request, self._config.retry, stream=True)
+        record(response)
         return AsyncStream(
             response,
             model=model,

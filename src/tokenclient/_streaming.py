@@ -21,11 +21,13 @@ from typing_extensions import Self
 
 from ._core.accumulate import ChatCompletionAccumulator
 from ._core.chunks import ChunkParser
+from ._core.response_headers import attach_request_id, request_id
 from ._exceptions import connection_error
+from .types.chat import ChatCompletionChunk
 
 if TYPE_CHECKING:
     from ._types import RouteInfo
-    from .types.chat import ChatCompletion, ChatCompletionChunk
+    from .types.chat import ChatCompletion
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -33,6 +35,14 @@ ChunkT = TypeVar("ChunkT", bound=pydantic.BaseModel)
 
 _DRAIN_LIMIT = 64 * 1024
 """After ``[DONE]``, read at most this much more so the connection can go back to the pool."""
+
+
+def _ignore(chunk: object) -> None:
+    """The fold of a stream whose chunks are not chat chunks (``client.post(stream=True)``)."""
+
+
+def _fold_for(model: type[pydantic.BaseModel], accumulator: ChatCompletionAccumulator) -> object:
+    return accumulator.add if issubclass(model, ChatCompletionChunk) else _ignore
 
 
 class Stream(Generic[ChunkT]):
@@ -45,6 +55,11 @@ class Stream(Generic[ChunkT]):
     """The HTTP response the chunks are read from."""
     _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
+
+    @property
+    def request_id(self) -> str | None:
+        """The response's ``x-request-id`` (or ``request-id``) header."""
+        return request_id(self.response.headers)
 
     def __init__(
         self,
@@ -63,7 +78,7 @@ class Stream(Generic[ChunkT]):
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
-        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add)
+        self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
 
     def __iter__(self) -> Iterator[ChunkT]:
@@ -124,7 +139,9 @@ class Stream(Generic[ChunkT]):
         """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
         for _ in self:
             pass
-        return self._accumulator.result()
+        completion = self._accumulator.result()
+        attach_request_id(completion, self.response.headers)
+        return completion
 
     def _closed(self) -> None:
         on_close, self._on_close = self._on_close, None
@@ -163,6 +180,11 @@ class AsyncStream(Generic[ChunkT]):
     _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
 
+    @property
+    def request_id(self) -> str | None:
+        """The response's ``x-request-id`` (or ``request-id``) header."""
+        return request_id(self.response.headers)
+
     def __init__(
         self,
         response: httpx.Response,
@@ -180,7 +202,7 @@ class AsyncStream(Generic[ChunkT]):
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator()
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
-        self._fold = cast("Callable[[ChunkT], None]", self._accumulator.add)
+        self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
 
     def __aiter__(self) -> AsyncIterator[ChunkT]:
@@ -241,7 +263,9 @@ class AsyncStream(Generic[ChunkT]):
         """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
         async for _ in self:
             pass
-        return self._accumulator.result()
+        completion = self._accumulator.result()
+        attach_request_id(completion, self.response.headers)
+        return completion
 
     def _closed(self) -> None:
         on_close, self._on_close = self._on_close, None

@@ -13,7 +13,14 @@ from .._exceptions import InvalidRequestError
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from .config import ClientConfig, merge_headers
 
-__all__ = ["RequestOptions", "build_request", "encode_json", "path_segment", "stream_request"]
+__all__ = [
+    "RequestOptions",
+    "build_request",
+    "encode_json",
+    "model_id_path",
+    "path_segment",
+    "stream_request",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,26 @@ def path_segment(value: str, name: str) -> str:
     if encoded in {".", ".."}:
         encoded = encoded.replace(".", "%2E")
     return encoded
+
+
+def model_id_path(value: str, name: str = "model") -> str:
+    """A model id as URL path segments: ``/`` kept (``openai/gpt-4.1``), the rest encoded.
+
+    Providers route ``GET /models/openai/gpt-4.1`` with the slash as is. Each part is
+    percent-encoded like ``path_segment``, ``.``/``..`` parts stay literal, and ids that are
+    empty, hold control characters or empty parts (``a//b``, ``/a``) are refused.
+    """
+    if not isinstance(value, str) or not value:
+        raise InvalidRequestError(f"{name}: expected a non-empty model id, got {value!r}")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise InvalidRequestError(f"{name}: a model id must not contain control characters")
+    parts = value.split("/")
+    if "" in parts:
+        raise InvalidRequestError(
+            f"{name}: {value!r} has an empty part; a model id looks like 'qwen3-8b' or "
+            "'openai/gpt-4.1'"
+        )
+    return "/".join(path_segment(part, name) for part in parts)
 
 
 def encode_json(body: Mapping[str, object]) -> bytes:

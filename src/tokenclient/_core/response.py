@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import httpx
 
 from .._exceptions import APIResponseValidationError, APIStatusError, status_error_class
+from .response_headers import attach_request_id
 from .retry import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def parse_model(model: type[ModelT], response: httpx.Response) -> ModelT:
     from pydantic import ValidationError  # already loaded: `model` is a pydantic model
 
     try:
-        return model.model_validate_json(response.content)
+        result = model.model_validate_json(response.content)
     except ValidationError as exc:
         body = decode_body(response.content)
         first = exc.errors(include_url=False)[0] if exc.error_count() else None
@@ -138,3 +139,5 @@ def parse_model(model: type[ModelT], response: httpx.Response) -> ModelT:
             response=response,
             body=body,
         ) from exc
+    attach_request_id(result, response.headers)
+    return result

@@ -10,12 +10,14 @@ lines each instead of three copies of twenty parameters.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, overload
 
 from typing_extensions import Unpack
 
 from .._core.chat_request import build_chat_body
 from .._core.request import RequestOptions
+from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._streaming import AsyncStream, Stream
 from .._types import NOT_GIVEN
 from ..types.chat import ChatCompletion, ChatCompletionChunk
@@ -24,7 +26,14 @@ from ..types.chat_create_params import ChatCompletionCreateParams
 if TYPE_CHECKING:
     from ._api import AsyncClientAPI, ClientAPI
 
-__all__ = ["AsyncChat", "AsyncCompletions", "Chat", "Completions"]
+__all__ = [
+    "AsyncChat",
+    "AsyncCompletions",
+    "AsyncCompletionsWithRawResponse",
+    "Chat",
+    "Completions",
+    "CompletionsWithRawResponse",
+]
 
 _OPTION_KEYS = frozenset(("extra_headers", "extra_query", "extra_body", "timeout"))
 
@@ -59,6 +68,11 @@ class Completions:
 
     def __init__(self, client: ClientAPI) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """``create`` returning a ``RawResponse`` (headers, request id, rate limits)."""
+        return CompletionsWithRawResponse(self)
 
     @overload
     def create(
@@ -101,6 +115,11 @@ class AsyncCompletions:
 
     def __init__(self, client: AsyncClientAPI) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """``create`` returning a ``RawResponse`` (headers, request id, rate limits)."""
+        return AsyncCompletionsWithRawResponse(self)
 
     @overload
     async def create(
@@ -152,3 +171,25 @@ class AsyncChat:
     def __init__(self, client: AsyncClientAPI) -> None:
         self.completions = AsyncCompletions(client)
         """Chat completions."""
+
+
+class CompletionsWithRawResponse:
+    """``client.chat.completions.with_raw_response``: ``create`` returns a ``RawResponse``.
+
+    ``parse()`` gives a ``ChatCompletion``, or the stream for ``stream=True``.
+    """
+
+    def __init__(self, completions: Completions) -> None:
+        self.create = to_raw_response_wrapper(completions.create)
+        """``create(...)`` returning ``RawResponse[ChatCompletion]`` (or of the ``Stream``)."""
+
+
+class AsyncCompletionsWithRawResponse:
+    """``client.chat.completions.with_raw_response``: ``create`` returns a ``RawResponse``.
+
+    ``parse()`` gives a ``ChatCompletion``, or the stream for ``stream=True``.
+    """
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        self.create = async_to_raw_response_wrapper(completions.create)
+        """``await create(...)`` returning ``RawResponse[ChatCompletion]`` (or of the stream)."""

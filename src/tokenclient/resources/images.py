@@ -8,17 +8,19 @@ connection dropped after sending, which could bill twice.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from .._core.media_request import image_generation_body
 from .._core.request import RequestOptions
+from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.images import ImagesResponse
 
 if TYPE_CHECKING:
     from ._api import AsyncClientAPI, ClientAPI
 
-__all__ = ["AsyncImages", "Images"]
+__all__ = ["AsyncImages", "AsyncImagesWithRawResponse", "Images", "ImagesWithRawResponse"]
 
 _PATH = "/images/generations"
 
@@ -28,6 +30,11 @@ class Images:
 
     def __init__(self, client: ClientAPI) -> None:
         self._client = client
+
+    @cached_property
+    def with_raw_response(self) -> ImagesWithRawResponse:
+        """``generate`` returning a ``RawResponse`` (headers, request id, rate limits)."""
+        return ImagesWithRawResponse(self)
 
     def generate(
         self,
@@ -98,6 +105,11 @@ class AsyncImages:
     def __init__(self, client: AsyncClientAPI) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AsyncImagesWithRawResponse:
+        """``generate`` returning a ``RawResponse`` (headers, request id, rate limits)."""
+        return AsyncImagesWithRawResponse(self)
+
     async def generate(
         self,
         *,
@@ -159,3 +171,19 @@ class AsyncImages:
         return await self._client._request(
             "POST", _PATH, cast_to=ImagesResponse, body=body, options=options, replay_safe=False
         )
+
+
+class ImagesWithRawResponse:
+    """``client.images.with_raw_response``: ``generate`` returns a ``RawResponse``."""
+
+    def __init__(self, images: Images) -> None:
+        self.generate = to_raw_response_wrapper(images.generate)
+        """``generate(...)`` returning ``RawResponse[ImagesResponse]``."""
+
+
+class AsyncImagesWithRawResponse:
+    """``client.images.with_raw_response``: ``generate`` returns a ``RawResponse``."""
+
+    def __init__(self, images: AsyncImages) -> None:
+        self.generate = async_to_raw_response_wrapper(images.generate)
+        """``await generate(...)`` returning ``RawResponse[ImagesResponse]``."""

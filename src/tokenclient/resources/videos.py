@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import httpx
@@ -25,6 +26,7 @@ from .._core.request import RequestOptions, path_segment
 from .._core.response import parse_model
 from .._core.retry import RetryPolicy, retry_after_seconds
 from .._exceptions import InvalidRequestError
+from .._response import async_to_raw_response_wrapper, to_raw_response_wrapper
 from .._types import NOT_GIVEN, Body, Headers, NotGiven, Query, Timeout
 from ..types.video_params import VideoContentParam
 from ..types.videos import VideoTask
@@ -33,7 +35,14 @@ if TYPE_CHECKING:
     from .._runtime import Runtime
     from ._api import AsyncClientAPI, ClientAPI
 
-__all__ = ["AsyncProgressCallback", "AsyncVideos", "ProgressCallback", "Videos"]
+__all__ = [
+    "AsyncProgressCallback",
+    "AsyncVideos",
+    "AsyncVideosWithRawResponse",
+    "ProgressCallback",
+    "Videos",
+    "VideosWithRawResponse",
+]
 
 ProgressCallback = Callable[[VideoTask], object]
 """Called with the task on every status or progress change."""
@@ -77,6 +86,11 @@ class Videos:
         self._timeout = timeout  # the client's default; each poll's is capped by the time left
         self._retry = retry  # the client's policy; the wait retries failed polls by it
         self._runtime = runtime  # the client's clocks; poll_sleep waits between polls
+
+    @cached_property
+    def with_raw_response(self) -> VideosWithRawResponse:
+        """``create`` and ``retrieve`` returning a ``RawResponse`` (headers, request id)."""
+        return VideosWithRawResponse(self)
 
     def create(
         self,
@@ -301,6 +315,11 @@ class AsyncVideos:
         self._retry = retry  # the client's policy; the wait retries failed polls by it
         self._runtime = runtime  # the client's clocks; async_poll_sleep waits between polls
 
+    @cached_property
+    def with_raw_response(self) -> AsyncVideosWithRawResponse:
+        """``create`` and ``retrieve`` returning a ``RawResponse`` (headers, request id)."""
+        return AsyncVideosWithRawResponse(self)
+
     async def create(
         self,
         *,
@@ -508,3 +527,23 @@ class AsyncVideos:
         response = await self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
         return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
+
+
+class VideosWithRawResponse:
+    """``client.videos.with_raw_response``: ``create`` and ``retrieve`` return a ``RawResponse``."""
+
+    def __init__(self, videos: Videos) -> None:
+        self.create = to_raw_response_wrapper(videos.create)
+        """``create(...)`` returning ``RawResponse[VideoTask]``."""
+        self.retrieve = to_raw_response_wrapper(videos.retrieve)
+        """``retrieve(task_id)`` returning ``RawResponse[VideoTask]``."""
+
+
+class AsyncVideosWithRawResponse:
+    """``client.videos.with_raw_response``: ``create`` and ``retrieve`` return a ``RawResponse``."""
+
+    def __init__(self, videos: AsyncVideos) -> None:
+        self.create = async_to_raw_response_wrapper(videos.create)
+        """``await create(...)`` returning ``RawResponse[VideoTask]``."""
+        self.retrieve = async_to_raw_response_wrapper(videos.retrieve)
+        """``await retrieve(task_id)`` returning ``RawResponse[VideoTask]``."""

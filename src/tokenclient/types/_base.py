@@ -21,7 +21,13 @@ class ResponseModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
-    # A ClassVar (not a pydantic private attribute, which would give every nested model of
-    # every stream chunk a dictionary); the router sets the instance's own value.
+    # ClassVars (not pydantic private attributes, which would give every nested model of
+    # every stream chunk a dictionary); the client and the router set an instance's own value.
     _route: ClassVar[RouteInfo | None] = None
     """The router's route that served this result (``None`` when no router was used)."""
+    _request_id: ClassVar[str | None] = None
+    """The response's ``x-request-id`` (or ``request-id``) header, as in the OpenAI SDK.
+
+    Set on the objects a method returns (``ChatCompletion``, ``ModelList``, ``Model``,
+    ``ImagesResponse``, ``VideoTask``); ``None`` when the server sent none.
+    """
