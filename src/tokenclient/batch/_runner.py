@@ -346,6 +346,7 @@ def _run_sync(client: TokenClient, run: _Run, concurrency: int) -> None:
         raise
     pool.shutdown(wait=True)
 
+
 async def _run_async(
     client: AsyncTokenClient, run: _Run, concurrency: int, handle_signals: bool
 ) -> None:

@@ -175,6 +175,48 @@ def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_wait_options(status)
 
 
+def _shard(text: str) -> str:
+    part, _, whole = text.partition("/")
+    if not (part.isdigit() and whole.isdigit() and 1 <= int(part) <= int(whole)):
+        raise argparse.ArgumentTypeError(
+            f"expected K/N with 1 <= K <= N, such as 2/4; got {text!r}"
+        )
+    return text
+
+
+def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "batch",
+        help="run a JSONL file of requests (OpenAI batch format), resumably",
+        description=(
+            "Send every request of REQUESTS (one OpenAI batch line each: custom_id, method, "
+            "url, body) and append one result line per custom_id to --output; a SQLite "
+            "checkpoint next to it (OUTPUT.state) makes a rerun skip what is done. "
+            "`tokenclient batch merge A B ... -o ALL` joins the outputs of --shard runs."
+        ),
+    )
+    run.add_argument(
+        "files", nargs="+", metavar="REQUESTS", help="the requests file (or: merge A B ...)"
+    )
+    run.add_argument("-o", "--output", required=True, metavar="FILE", help="the results file")
+    run.add_argument(
+        "--concurrency",
+        type=_count(1),
+        default=32,
+        metavar="N",
+        help="requests in flight (default 32)",
+    )
+    run.add_argument("--retry-failed", action="store_true", help="send the recorded failures again")
+    run.add_argument(
+        "--shard", type=_shard, metavar="K/N", help="only the K-th of N shares of the custom_ids"
+    )
+    run.add_argument(
+        "--requests",
+        metavar="FILE",
+        help="with merge: the requests file, to check that every request has a result",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``tokenclient``; ``args.command`` names the command."""
     parser = argparse.ArgumentParser(
@@ -189,4 +231,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_models(commands)
     _add_image(commands)
     _add_video(commands)
+    _add_batch(commands)
     return parser
