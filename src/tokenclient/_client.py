@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 import httpx
 from typing_extensions import Self, override
 
-from ._config import DEFAULT_MAX_RETRIES, resolve_config, resolve_limits
+from ._config import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    resolve_config,
+    resolve_limits,
+)
 from ._core.config import ClientConfig
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
@@ -62,6 +68,9 @@ class _Settings:
     default_headers: Mapping[str, str] | None
     stream_idle_timeout: float | None
     http_client: httpx.Client | httpx.AsyncClient | None = field(repr=False)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    attempt_timeout: float | None = None
 
     def updated(
         self,
@@ -105,6 +114,9 @@ class _Settings:
             max_retries=self.max_retries,
             default_headers=self.default_headers,
             stream_idle_timeout=self.stream_idle_timeout,
+            max_response_bytes=self.max_response_bytes,
+            max_event_bytes=self.max_event_bytes,
+            attempt_timeout=self.attempt_timeout,
             base_headers=http_client.headers if http_client is not None else None,
             environ=os.environ,
         )
@@ -225,6 +237,14 @@ class TokenClient(_ClientBase, CustomRequests):
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
+        max_response_bytes: Largest response body read, decoded (default 64 MiB), and most
+            text a stream keeps for ``get_final_completion()``; past it,
+            ``APIResponseValidationError``.
+        max_event_bytes: Largest SSE event or line a stream buffers (default 8 MiB); past it,
+            ``APIResponseValidationError``.
+        attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
+            a non-streamed answer); ``None`` (default): the read timeout. See
+            ``docs/reliability.md``.
     """
 
     _http_kind = httpx.Client
@@ -242,6 +262,9 @@ class TokenClient(_ClientBase, CustomRequests):
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        attempt_timeout: float | None = None,
     ) -> None:
         settings = _Settings(
             api_key=api_key,
@@ -252,6 +275,9 @@ class TokenClient(_ClientBase, CustomRequests):
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
+            max_response_bytes=max_response_bytes,
+            max_event_bytes=max_event_bytes,
+            attempt_timeout=attempt_timeout,
         )
         concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
         runtime = self._runtime
@@ -322,7 +348,14 @@ class TokenClient(_ClientBase, CustomRequests):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        response = self._requester.send(request, policy, replay_safe=replay_safe)
+        config = self._config
+        response = self._requester.send(
+            request,
+            policy,
+            replay_safe=replay_safe,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+        )
         record(response)  # for with_raw_response
         return response
 
@@ -338,7 +371,14 @@ class TokenClient(_ClientBase, CustomRequests):
         from ._streaming import Stream
 
         request = stream_request(self._config, method, path, body=body, options=options)
-        response = self._requester.send(request, self._config.retry, stream=True)
+        config = self._config
+        response = self._requester.send(
+            request,
+            config.retry,
+            stream=True,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+        )
         record(response)
         return Stream(
             response,
@@ -346,6 +386,8 @@ class TokenClient(_ClientBase, CustomRequests):
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
             on_close=self._requester.limiter.release,
+            max_event_bytes=config.max_event_bytes,
+            max_fold_bytes=config.max_response_bytes,
         )
 
     def close(self) -> None:
@@ -386,6 +428,14 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
+        max_response_bytes: Largest response body read, decoded (default 64 MiB), and most
+            text a stream keeps for ``get_final_completion()``; past it,
+            ``APIResponseValidationError``.
+        max_event_bytes: Largest SSE event or line a stream buffers (default 8 MiB); past it,
+            ``APIResponseValidationError``.
+        attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
+            a non-streamed answer); ``None`` (default): the read timeout. See
+            ``docs/reliability.md``.
     """
 
     _http_kind = httpx.AsyncClient
@@ -403,6 +453,9 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        attempt_timeout: float | None = None,
     ) -> None:
         settings = _Settings(
             api_key=api_key,
@@ -413,6 +466,9 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
+            max_response_bytes=max_response_bytes,
+            max_event_bytes=max_event_bytes,
+            attempt_timeout=attempt_timeout,
         )
         concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
         runtime = self._runtime
@@ -485,7 +541,14 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        response = await self._requester.send(request, policy, replay_safe=replay_safe)
+        config = self._config
+        response = await self._requester.send(
+            request,
+            policy,
+            replay_safe=replay_safe,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+        )
         record(response)  # for with_raw_response
         return response
 
@@ -501,7 +564,14 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         from ._streaming import AsyncStream
 
         request = stream_request(self._config, method, path, body=body, options=options)
-        response = await self._requester.send(request, self._config.retry, stream=True)
+        config = self._config
+        response = await self._requester.send(
+            request,
+            config.retry,
+            stream=True,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+        )
         record(response)
         return AsyncStream(
             response,
@@ -509,6 +579,8 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
             on_close=self._requester.limiter.release,
+            max_event_bytes=config.max_event_bytes,
+            max_fold_bytes=config.max_response_bytes,
         )
 
     async def close(self) -> None:

@@ -1,20 +1,33 @@
 """The send-with-retry loops. All decisions come from ``_core``; these only do the I/O.
 
-``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await`` and
-the sync/async sleep of their ``Runtime``. Only ``httpx.TransportError`` is caught, so cancellation,
+``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await``, the
+sync/async sleep of their ``Runtime`` and the async one's cancel scope at the attempt deadline.
+Only ``httpx.TransportError`` is caught, so cancellation,
 ``KeyboardInterrupt`` and bugs pass through untouched (after the response is closed).
+
+Each attempt has a total deadline, ``attempt_timeout`` (default: the request's read timeout),
+covering the connection, the headers and, unless streaming, the whole body: a server trickling
+one byte per read cannot stretch an attempt past it. The async loop cancels the attempt at the
+deadline (``anyio.move_on_after``); the sync one cannot interrupt a blocking read, so it
+shortens every httpx timeout to the time left and checks the deadline between body reads. A
+body is read piece by piece, counting decoded bytes: past ``max_bytes`` (the client's
+``max_response_bytes``) it stops with ``APIResponseValidationError``, so a gzip bomb costs the
+cap, not its decoded size. A deadline passed raises ``AttemptTimeout``, which the retry logic
+treats as the ``httpx.ReadTimeout`` it subclasses.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Generic, TypeVar
+import time
+from typing import Generic, NoReturn, TypeVar
 
+import anyio
 import httpx
 
 from ._core import retry
 from ._core.response import make_status_error
-from ._exceptions import connection_error
+from ._exceptions import APIResponseValidationError, connection_error
 from ._limiter import AsyncLimiter, Limiter
 from ._runtime import Runtime
 
@@ -43,6 +56,90 @@ def _log_decision(request: httpx.Request, attempt: int, decision: retry.Decision
         decision.reason,
         verb,
     )
+
+
+class AttemptTimeout(httpx.ReadTimeout):
+    """An attempt passed its ``attempt_timeout`` (the retry logic sees a read timeout)."""
+
+
+def _too_large(response: httpx.Response, max_bytes: int) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"{response.request.method} {response.request.url.path}: the response body passed "
+        f"max_response_bytes={max_bytes} (decoded); stopped reading",
+        response=response,
+    )
+
+
+def _keep(response: httpx.Response, pieces: list[bytes]) -> None:
+    # What `httpx.Response.read()` itself does once the body is in: `.content` is now set.
+    response._content = b"".join(pieces)  # pyright: ignore[reportPrivateUsage]
+
+
+class _Attempt:
+    """The deadline of one attempt; shortens the request's httpx timeouts to the time left."""
+
+    __slots__ = ("deadline", "limit", "request", "timeouts")
+
+    def __init__(self, request: httpx.Request, attempt_timeout: float | None) -> None:
+        self.request = request
+        self.timeouts: dict[str, float | None] = request.extensions["timeout"]
+        limit = attempt_timeout if attempt_timeout is not None else self.timeouts.get("read")
+        self.limit = limit
+        self.deadline = None if limit is None else time.monotonic() + limit
+        self.shorten()
+
+    def left(self) -> float:
+        assert self.deadline is not None
+        return self.deadline - time.monotonic()
+
+    def shorten(self) -> None:
+        """No httpx timeout longer than the time left (checked between reads too)."""
+        if self.deadline is None:
+            return
+        left = self.left()
+        if left <= 0:
+            self.expired()
+        self.request.extensions["timeout"] = {
+            phase: left if value is None else min(value, left)
+            for phase, value in self.timeouts.items()
+        }
+
+    def expired(self) -> NoReturn:
+        raise AttemptTimeout(
+            f"attempt_timeout: the attempt took longer than {self.limit:g}s", request=self.request
+        )
+
+    def restore(self) -> None:
+        """The request's own timeouts back (a stream's body reads use them)."""
+        self.request.extensions["timeout"] = self.timeouts
+
+
+def _read(response: httpx.Response, attempt: _Attempt, max_bytes: int | None) -> None:
+    size = 0
+    pieces: list[bytes] = []
+    attempt.shorten()  # the body's reads get the time left, not the whole read timeout
+    for piece in response.iter_bytes():
+        size += len(piece)
+        if max_bytes is not None and size > max_bytes:
+            raise _too_large(response, max_bytes)
+        pieces.append(piece)
+        if attempt.deadline is not None and attempt.left() <= 0:
+            attempt.expired()
+    _keep(response, pieces)
+
+
+async def _aread(response: httpx.Response, attempt: _Attempt, max_bytes: int | None) -> None:
+    size = 0
+    pieces: list[bytes] = []
+    attempt.shorten()  # the body's reads get the time left, not the whole read timeout
+    async for piece in response.aiter_bytes():
+        size += len(piece)
+        if max_bytes is not None and size > max_bytes:
+            raise _too_large(response, max_bytes)
+        pieces.append(piece)
+        if attempt.deadline is not None and attempt.left() <= 0:
+            attempt.expired()
+    _keep(response, pieces)
 
 
 LimiterT = TypeVar("LimiterT", Limiter, AsyncLimiter)
@@ -117,24 +214,31 @@ class Requester(_RetryLoopBase[Limiter]):
         *,
         stream: bool = False,
         replay_safe: bool = True,
+        max_bytes: int | None = None,
+        attempt_timeout: float | None = None,
     ) -> httpx.Response:
-        """Send; the body is read unless ``stream``.
+        """Send; the body is read unless ``stream``, at most ``max_bytes`` of it (decoded).
 
-        With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``.
+        Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
+        included unless ``stream``. With ``stream``, the returned response holds a limiter
+        slot: the caller closes the response and calls ``limiter.release()``.
         """
         attempt = 0
         while True:
             self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
             _log_attempt(request, attempt)
             try:
-                response = self.http.send(request, stream=True)
+                deadline = _Attempt(request, attempt_timeout)
                 try:
-                    if not stream or not response.is_success:
-                        response.read()
-                except BaseException:
-                    response.close()
-                    raise
+                    response = self.http.send(request, stream=True)
+                    try:
+                        if not stream or not response.is_success:
+                            _read(response, deadline, max_bytes)
+                    except BaseException:
+                        response.close()
+                        raise
+                finally:
+                    deadline.restore()
             except BaseException as exc:
                 self.limiter.release()
                 if not isinstance(exc, httpx.TransportError):
@@ -173,24 +277,38 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         *,
         stream: bool = False,
         replay_safe: bool = True,
+        max_bytes: int | None = None,
+        attempt_timeout: float | None = None,
     ) -> httpx.Response:
-        """Send; the body is read unless ``stream``.
+        """Send; the body is read unless ``stream``, at most ``max_bytes`` of it (decoded).
 
-        With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``.
+        Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
+        included unless ``stream``. With ``stream``, the returned response holds a limiter
+        slot: the caller closes the response and calls ``limiter.release()``.
         """
         attempt = 0
         while True:
             await self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
             _log_attempt(request, attempt)
             try:
-                response = await self.http.send(request, stream=True)
+                deadline = _Attempt(request, attempt_timeout)
+                response: httpx.Response | None = None
                 try:
-                    if not stream or not response.is_success:
-                        await response.aread()
-                except BaseException:
-                    await response.aclose()
-                    raise
+                    # Async reads can be cancelled: the deadline holds for trickled headers too.
+                    limit = None if deadline.deadline is None else deadline.left()
+                    with anyio.move_on_after(limit) as scope:
+                        response = await self.http.send(request, stream=True)
+                        try:
+                            if not stream or not response.is_success:
+                                await _aread(response, deadline, max_bytes)
+                        except BaseException:
+                            with anyio.CancelScope(shield=True):
+                                await response.aclose()
+                            raise
+                    if scope.cancelled_caught or response is None:
+                        deadline.expired()
+                finally:
+                    deadline.restore()
             except BaseException as exc:
                 self.limiter.release()
                 if not isinstance(exc, httpx.TransportError):
