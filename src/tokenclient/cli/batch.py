@@ -62,10 +62,21 @@ class _Display:
         self._lock = threading.Lock()
         self._last = float("-inf")
         self._width = 0
+        self._stopping = False
 
     def update(self, progress: BatchProgress) -> None:
         now = self._clock()
         with self._lock:
+            if progress.stopping and not self._stopping:
+                self._stopping = True
+                if self._live:
+                    self._stream.write("\n")
+                self._stream.write(
+                    "tokenclient: stopping: no new requests; waiting for those in flight "
+                    "(Ctrl-C again to abandon them)\n"
+                )
+                self._stream.flush()
+                self._width = 0
             if now - self._last < (_LIVE_EVERY if self._live else _PLAIN_EVERY):
                 return
             self._last = now
@@ -130,8 +141,8 @@ def batch(client: TokenClient, args: argparse.Namespace, runtime: Runtime) -> in
         )
     except KeyboardInterrupt:
         runtime.stderr.write(
-            "\ntokenclient: interrupted; the requests in flight were abandoned. "
-            f"Run the same command again to resume (results so far are in {args.output}).\n"
+            "\ntokenclient: interrupted; the requests in flight were abandoned; run the same "
+            f"command again to resume (results so far are in {args.output})\n"
         )
         return EXIT_INTERRUPTED
     display.close(summary)
@@ -141,8 +152,8 @@ def batch(client: TokenClient, args: argparse.Namespace, runtime: Runtime) -> in
         return EXIT_INTERRUPTED
     if summary.failed:
         runtime.stderr.write(
-            f"tokenclient: {summary.failed} request(s) failed; their errors are in "
-            f"{args.output}. Send them again with --retry-failed.\n"
+            f"tokenclient: error: {summary.failed} of {summary.total} requests failed; their "
+            f"errors are in {args.output}; send them again with --retry-failed\n"
         )
         return EXIT_API
     return 0
