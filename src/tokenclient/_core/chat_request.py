@@ -108,9 +108,9 @@ def _check_model_id(value: str) -> str:
 # --- scalar and array constraints -----------------------------------------------------------
 
 _T = TypeVar("_T")
+# `_array_tag` does the strict type check (pydantic 2.7 and 2.8 refuse `Strict()` on a list).
 _Array: TypeAlias = Annotated[
-    Annotated[list[_T], Strict(), Tag("@list")]
-    | Annotated[tuple[_T, ...], Strict(), Tag("@tuple")],
+    Annotated[list[_T], Tag("@list")] | Annotated[tuple[_T, ...], Tag("@tuple")],
     Discriminator(
         _array_tag, custom_error_type="array", custom_error_message="Input should be a valid list"
     ),
