@@ -164,7 +164,9 @@ class _Finder:
                 if member.startswith("_") and member not in _PUBLIC_DUNDERS:
                     continue
                 function = _function_of(value)
-                if inspect.isfunction(function):
+                # Only our own code: pydantic 2.7 puts its `model_post_init(__context: Any)` on
+                # models with private attributes.
+                if inspect.isfunction(function) and function.__module__.startswith("tokenclient"):
                     self.callable(f"{name}.{member}", function)
 
     def callable(self, where: str, function: Callable[..., object]) -> None:
