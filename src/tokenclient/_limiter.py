@@ -226,12 +226,11 @@ class AsyncLimiter:
         self._bucket = TokenBucket(requests_per_minute)
         self._clock = clock
         self._sleep = sleep
+        # `_take()` is the fast path (`fast_acquire=True` would need anyio >= 4.5).
         self._slots = (
-            None
-            if self.max_concurrency is None
-            else anyio.Semaphore(self.max_concurrency, fast_acquire=True)
+            None if self.max_concurrency is None else anyio.Semaphore(self.max_concurrency)
         )
-        self._gate = anyio.Semaphore(1, fast_acquire=True)
+        self._gate = anyio.Semaphore(1)
         self._held: deque[None] = deque()  # one item per acquire() not yet released
 
     @property

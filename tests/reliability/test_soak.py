@@ -1,4 +1,4 @@
-"""The soak, small enough for every test run, and proof that its checks can fail."""
+"""The soak, small enough for the full check, and proof that its checks can fail."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def test_soak_keeps_connections_fds_and_memory_flat() -> None:
     assert len(report.samples) >= 20
 
 
+@pytest.mark.slow
 def test_the_soak_catches_a_stream_that_leaks_its_connection(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
