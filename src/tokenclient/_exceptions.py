@@ -3,6 +3,7 @@
 ```
 TokenClientError
 ├── InvalidRequestError               bad input, caught before anything is sent (also a ValueError)
+├── LimitsStoreError                  a shared limits store could not be reached
 ├── APIError                          .message .request
 │   ├── APIConnectionError            no response arrived (the httpx error is the __cause__)
 │   │   └── APITimeoutError
@@ -51,6 +52,7 @@ __all__ = [
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
+    "LimitsStoreError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -282,3 +284,12 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
     if status_code >= 500:
         return InternalServerError
     return APIStatusError
+
+
+class LimitsStoreError(TokenClientError):
+    """A shared limits store (``tokenclient.limits``) could not be reached or answered badly.
+
+    The message names the store (a Redis URL with its password masked, or the SQLite path);
+    the underlying error is the ``__cause__``. No request is sent when this is raised: limits
+    are never silently dropped.
+    """
