@@ -1,0 +1,131 @@
+"""A real ``redis-server`` on a free loopback port, and one fresh store per test.
+
+No test here is skipped when ``redis-server`` is missing: the fixture fails with a message
+saying how to install it (``./scripts/test`` installs it with ``apt-get``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tokenclient.limits import LimitsStore, LocalStore, RedisStore, SQLiteStore
+
+
+class RedisServer:
+    """A ``redis-server`` process with persistence off, stopped by its PID."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail(
+                "redis-server is not installed; the limits tests need a real one:"
+                " apt-get install -y redis-server (./scripts/test does this)",
+                pytrace=False,
+            )
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    if time.monotonic() > deadline or self.process.poll() is not None:
+                        self.stop()
+                        pytest.fail(f"redis-server did not start on port {self.port}")
+                    time.sleep(0.02)
+        finally:
+            client.close()
+
+    def client(self) -> redis.Redis:
+        """A plain client of this server, for inspecting what the stores wrote."""
+        return redis.Redis(host="127.0.0.1", port=self.port)
+
+    def stop(self) -> None:
+        """Terminate the server by its PID and wait for it (bounded)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One server for the whole session; tests keep apart by using fresh scopes."""
+    server = RedisServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_redis_server() -> Iterator[RedisServer]:
+    """A server of this test's own, which the test may stop."""
+    server = RedisServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def scope() -> str:
+    """A scope no other test uses."""
+    return "s:test-" + uuid.uuid4().hex
+
+
+def make_store(kind: str, tmp_path: Path, server: RedisServer) -> LimitsStore:
+    """A fresh store of ``kind``: ``local``, ``sqlite`` or ``redis``."""
+    if kind == "local":
+        return LocalStore()
+    if kind == "sqlite":
+        return SQLiteStore(tmp_path / "limits.db")
+    return RedisStore(server.url)
+
+
+@pytest.fixture(params=["local", "sqlite", "redis"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Each store in turn."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store(store_kind: str, tmp_path: Path, redis_server: RedisServer) -> Iterator[LimitsStore]:
+    """A fresh store of each kind in turn, closed afterwards."""
+    made = make_store(store_kind, tmp_path, redis_server)
+    try:
+        yield made
+    finally:
+        made.close()
