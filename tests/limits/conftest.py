@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 import redis
@@ -55,7 +56,7 @@ class RedisServer:
             deadline = time.monotonic() + 10
             while True:
                 try:
-                    client.ping()
+                    client.ping()  # pyright: ignore[reportUnknownMemberType]  # untyped kwargs
                     break
                 except redis.ConnectionError:
                     if time.monotonic() > deadline or self.process.poll() is not None:
@@ -68,6 +69,26 @@ class RedisServer:
     def client(self) -> redis.Redis:
         """A plain client of this server, for inspecting what the stores wrote."""
         return redis.Redis(host="127.0.0.1", port=self.port)
+
+    def dump(self) -> dict[bytes, tuple[int, list[bytes]]]:
+        """Every key with its time to live (ms) and every field, value and member it holds."""
+        client = self.client()
+        found: dict[bytes, tuple[int, list[bytes]]] = {}
+        try:
+            keys = cast("list[bytes]", list(client.scan_iter(match="*")))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]  # untyped in redis-py
+            for key in keys:
+                kind = cast("bytes", client.type(key))
+                items: list[bytes] = []
+                if kind == b"hash":
+                    fields = cast("dict[bytes, bytes]", client.hgetall(key.decode()))  # pyright: ignore[reportUnknownMemberType]  # untyped in redis-py
+                    for field, value in fields.items():
+                        items += [field, value]
+                elif kind == b"zset":
+                    items += cast("list[bytes]", client.zrange(key, 0, -1))  # pyright: ignore[reportUnknownMemberType]  # untyped in redis-py
+                found[key] = (cast("int", client.pttl(key)), items)
+        finally:
+            client.close()
+        return found
 
     def stop(self) -> None:
         """Terminate the server by its PID and wait for it (bounded)."""

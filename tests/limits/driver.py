@@ -43,7 +43,9 @@ def acquire(store: LimitsStore, scope: str, limits: Limits) -> Grant:
 def main() -> None:
     config: Config = json.loads(sys.argv[1])
     store: LimitsStore = (
-        SQLiteStore(config["target"]) if config["store"] == "sqlite" else RedisStore(config["target"])
+        SQLiteStore(config["target"])
+        if config["store"] == "sqlite"
+        else RedisStore(config["target"])
     )
     limits = Limits(
         max_concurrency=config["max_concurrency"],

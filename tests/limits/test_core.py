@@ -24,7 +24,7 @@ from tokenclient._core.limits import (
 
 def starts(per_minute: float, count: int, now: float = 100.0, cost: float = 1.0) -> list[float]:
     """Start times of ``count`` reservations made at once on a fresh bucket."""
-    tat, out = 0.0, []
+    tat, out = 0.0, list[float]()
     for _ in range(count):
         r = gcra_reserve(tat, now, per_minute, cost)
         tat = r.tat
@@ -50,7 +50,7 @@ def test_a_quiet_spell_refills_no_more_than_the_bucket() -> None:
     for _ in range(10):
         tat = gcra_reserve(tat, 100.0, 600).tat
     # An hour later the bucket holds one second's worth again, not an hour's.
-    waits = []
+    waits: list[float] = []
     for _ in range(11):
         r = gcra_reserve(tat, 3700.0, 600)
         tat = r.tat
@@ -92,7 +92,8 @@ def test_settle_moves_the_bucket_by_the_difference_and_never_overfills() -> None
 def test_tighten_lets_at_most_remaining_start_before_the_reset() -> None:
     now, rpm = 100.0, 600.0
     tat = gcra_tighten(0.0, now, rpm, remaining=3, reset_seconds=10.0)
-    started, tat2 = [], tat
+    started: list[float] = []
+    tat2 = tat
     for _ in range(5):
         r = gcra_reserve(tat2, now, rpm)
         tat2 = r.tat
@@ -149,7 +150,8 @@ def test_the_default_scope_is_a_keyed_hash_of_url_and_key() -> None:
     key = "sk-live-0123456789abcdef"
     scope = scope_for("https://api.example.test/v1/", key)
     assert scope == scope_for("https://api.example.test/v1", key)
-    assert scope.startswith("k:") and len(scope) == 2 + 64
+    assert scope.startswith("k:")
+    assert len(scope) == 2 + 64
     assert key not in scope
     assert scope != scope_for("https://other.example.test/v1", key)
     assert scope != scope_for("https://api.example.test/v1", key + "x")

@@ -308,7 +308,7 @@ class RedisStore:
         if isinstance(url_or_client, str):
             self._url = url_or_client
             self._name = mask_url(url_or_client)
-            self._sync = redis.Redis.from_url(
+            self._sync = redis.Redis.from_url(  # pyright: ignore[reportUnknownMemberType]  # redis-py leaves **kwargs untyped
                 url_or_client,
                 socket_connect_timeout=half,
                 socket_timeout=half,
@@ -316,10 +316,10 @@ class RedisStore:
             )
         elif isinstance(url_or_client, redis.Redis):
             self._sync = url_or_client
-            self._name = _describe(url_or_client.get_connection_kwargs())
+            self._name = _describe(_kwargs(url_or_client))
         elif isinstance(url_or_client, redis.asyncio.Redis):
             self._given_async = url_or_client
-            self._name = _describe(url_or_client.get_connection_kwargs())
+            self._name = _describe(_kwargs(url_or_client))
         else:
             raise TypeError(
                 "url_or_client: expected a redis:// URL, a redis.Redis or a redis.asyncio.Redis,"
@@ -557,9 +557,11 @@ class RedisStore:
         entry = self._async_client()
         if entry is not None:
             run = entry.scripts[script]
-            return await self._aoutcome(
-                lambda: run(keys=_keys(scope), args=args), convert, fallback
-            )
+
+            async def call_async() -> object:
+                return cast("object", await run(keys=_keys(scope), args=args))
+
+            return await self._aoutcome(call_async, convert, fallback)
         if self._sync_scripts is None:
             raise TypeError(
                 "RedisStore was given a redis.asyncio.Redis, which works on asyncio only;"
@@ -602,7 +604,7 @@ class RedisStore:
                 from redis.backoff import NoBackoff
 
                 half = max(self._timeout / 2, 0.001)
-                client = redis.asyncio.Redis.from_url(
+                client = redis.asyncio.Redis.from_url(  # pyright: ignore[reportUnknownMemberType]  # redis-py leaves **kwargs untyped
                     self._url,
                     socket_connect_timeout=half,
                     socket_timeout=half,
@@ -647,6 +649,14 @@ def _nothing() -> None:
 
 def _truthy(reply: object) -> bool:
     return bool(reply)
+
+
+def _kwargs(client: redis.Redis | redis.asyncio.Redis) -> dict[str, object]:
+    pool = client.connection_pool
+    return cast(
+        "dict[str, object]",
+        pool.connection_kwargs,  # pyright: ignore[reportUnknownMemberType]  # untyped in redis-py
+    )
 
 
 def _describe(kwargs: dict[str, object]) -> str:
