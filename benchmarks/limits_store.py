@@ -22,7 +22,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,7 +88,7 @@ def limiter_step(limiter: Limiter) -> Callable[[], None]:
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
+def redis_server() -> Generator[str]:
     """A throwaway redis-server on a free loopback port, persistence off, stopped by PID."""
     binary = shutil.which("redis-server")
     if binary is None:
@@ -155,7 +155,7 @@ def run(n: int, redis_url: str) -> list[dict[str, float | str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Added latency of each limits store.")
     parser.add_argument("--n", type=int, default=2000, help="requests per store")
     parser.add_argument("--redis-url", help="an existing Redis (default: start one)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
