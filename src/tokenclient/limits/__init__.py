@@ -30,6 +30,7 @@ from .._core.limits import (
 from .._exceptions import LimitsStoreError
 from ._base import Grant, LimitsStore
 from ._local import LocalStore
+from ._wait import aacquire_and_wait, acquire_and_wait
 
 if TYPE_CHECKING:
     from ._redis import RedisStore
@@ -44,6 +45,8 @@ __all__ = [
     "LocalStore",
     "RedisStore",
     "SQLiteStore",
+    "aacquire_and_wait",
+    "acquire_and_wait",
     "check_scope",
     "estimate_tokens",
     "scope_for",
