@@ -339,3 +339,49 @@ def test_local_store_uses_the_given_clock(scope: str) -> None:
     assert not store.acquire(scope, limits).admitted
     now[0] += 0.2
     assert store.acquire(scope, limits).admitted
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_redis_given_an_asyncio_client_serves_async_callers_only(
+    redis_server: RedisServer, scope: str
+) -> None:
+    import redis.asyncio
+
+    client = redis.asyncio.Redis(host="127.0.0.1", port=redis_server.port)
+    store = RedisStore(client)
+    try:
+        assert (await store.aacquire(scope, SLOTS)).admitted
+        with pytest.raises(TypeError, match="AsyncTokenClient only"):
+            store.acquire(scope, SLOTS)
+    finally:
+        await store.aclose()
+        await client.aclose()
+
+
+@pytest.mark.anyio
+async def test_redis_on_error_local_degrades_async_callers_too(
+    own_redis_server: RedisServer, scope: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RedisStore(own_redis_server.url, timeout=1.0, on_error="local")
+    try:
+        assert not (await store.aacquire(scope, SLOTS)).local
+        own_redis_server.stop()
+        with caplog.at_level(logging.WARNING, logger="tokenclient.limits"):
+            grants = [await store.aacquire(scope, SLOTS) for _ in range(3)]
+        assert [g.admitted for g in grants] == [True, True, False]
+        assert all(g.local for g in grants)
+        assert len(caplog.records) == 1
+        await store.arelease(scope, SLOTS, grants[0])
+        assert (await store.aacquire(scope, SLOTS)).admitted
+    finally:
+        await store.aclose()
+
+
+def test_the_store_benchmark_runs(redis_server: RedisServer) -> None:
+    from benchmarks.limits_store import run
+
+    rows = run(20, redis_server.url)
+    assert str(rows[0]["store"]).startswith("Limiter")
+    assert len(rows) == 6
+    assert all(float(r["median_us"]) > 0 for r in rows)
