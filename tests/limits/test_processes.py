@@ -161,3 +161,40 @@ def test_slots_of_a_killed_process_come_back_within_the_ttl(
     assert first >= held_at + ttl - 0.05
     # ... and they came back by the TTL (plus a poll and a process start).
     assert first <= held_at + ttl + 2.0
+
+
+def test_workers_fail_loudly_when_redis_stops_mid_run(
+    own_redis_server: RedisServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "starts.jsonl"
+    cfg = config(("redis", own_redis_server.url), out, requests_per_minute=600, n=1000)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(DRIVER), json.dumps(cfg)],
+            env={**os.environ, "PYTHONPATH": str(SRC)},
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 30
+        while not (out.exists() and len(out.read_text().splitlines()) >= 10):
+            assert time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.05)
+        own_redis_server.stop()
+        stopped = time.monotonic()
+        for worker in workers:
+            _, err = worker.communicate(timeout=30)
+            assert worker.returncode != 0
+            assert b"LimitsStoreError" in err
+            assert b"unreachable" in err
+        # Within the store's timeout (5 s) of the outage, plus a start delay of at most 0.1 s.
+        assert time.monotonic() - stopped < 6.0
+        # And nothing was sent unlimited: every recorded start still follows the bucket.
+        starts = [r["planned"] for r in records(out)]
+        assert most_in_window(starts, 1.0 - 1e-3) <= 20
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(timeout=10)
