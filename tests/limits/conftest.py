@@ -101,9 +101,8 @@ class RedisServer:
                 self.process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    """One server for the whole session; tests keep apart by using fresh scopes."""
+def running_server() -> Iterator[RedisServer]:
+    """A started server, stopped when the fixture ends."""
     server = RedisServer()
     try:
         yield server
@@ -111,14 +110,10 @@ def redis_server() -> Iterator[RedisServer]:
         server.stop()
 
 
-@pytest.fixture
-def own_redis_server() -> Iterator[RedisServer]:
-    """A server of this test's own, which the test may stop."""
-    server = RedisServer()
-    try:
-        yield server
-    finally:
-        server.stop()
+# One server for the whole session (tests keep apart by using fresh scopes), and one of a
+# test's own, which the test may stop.
+redis_server = pytest.fixture(scope="session", name="redis_server")(running_server)
+own_redis_server = pytest.fixture(name="own_redis_server")(running_server)
 
 
 @pytest.fixture

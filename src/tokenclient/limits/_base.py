@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from .._core.limits import Limits, check_remaining, check_seconds
 
-__all__ = ["Grant", "LimitsStore", "mask_url", "new_lease_id"]
+__all__ = ["Grant", "LimitsStore", "SyncStore", "mask_url", "new_lease_id"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,100 @@ class LimitsStore(Protocol):
     async def aclose(self) -> None:
         """``close`` for async clients."""
         ...
+
+
+class SyncStore(ABC):
+    """A store that decides synchronously; its async twins run the sync methods.
+
+    ``_offload`` runs one sync call for an async caller: directly by default (a call that
+    cannot block), or in a worker thread for a store that does I/O.
+    """
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The store for messages and logs."""
+
+    @abstractmethod
+    def acquire(self, scope: str, limits: Limits, *, tokens: int = 0, attempt: int = 0) -> Grant:
+        """See ``LimitsStore.acquire``."""
+
+    @abstractmethod
+    def release(
+        self,
+        scope: str,
+        limits: Limits,
+        grant: Grant,
+        *,
+        started: bool = True,
+        used_tokens: int | None = None,
+    ) -> None:
+        """See ``LimitsStore.release``."""
+
+    @abstractmethod
+    def renew(self, scope: str, limits: Limits, grant: Grant) -> bool:
+        """See ``LimitsStore.renew``."""
+
+    @abstractmethod
+    def pause(self, scope: str, seconds: float) -> None:
+        """See ``LimitsStore.pause``."""
+
+    @abstractmethod
+    def tighten(self, scope: str, limits: Limits, *, remaining: int, reset_seconds: float) -> None:
+        """See ``LimitsStore.tighten``."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """See ``LimitsStore.close``."""
+
+    async def _offload(self, func: Callable[[], T]) -> T:
+        return func()
+
+    async def aacquire(
+        self, scope: str, limits: Limits, *, tokens: int = 0, attempt: int = 0
+    ) -> Grant:
+        """See ``LimitsStore.aacquire``."""
+        return await self._offload(
+            functools.partial(self.acquire, scope, limits, tokens=tokens, attempt=attempt)
+        )
+
+    async def arelease(
+        self,
+        scope: str,
+        limits: Limits,
+        grant: Grant,
+        *,
+        started: bool = True,
+        used_tokens: int | None = None,
+    ) -> None:
+        """See ``LimitsStore.arelease``."""
+        await self._offload(
+            functools.partial(
+                self.release, scope, limits, grant, started=started, used_tokens=used_tokens
+            )
+        )
+
+    async def arenew(self, scope: str, limits: Limits, grant: Grant) -> bool:
+        """See ``LimitsStore.arenew``."""
+        return await self._offload(functools.partial(self.renew, scope, limits, grant))
+
+    async def apause(self, scope: str, seconds: float) -> None:
+        """See ``LimitsStore.apause``."""
+        await self._offload(functools.partial(self.pause, scope, seconds))
+
+    async def atighten(
+        self, scope: str, limits: Limits, *, remaining: int, reset_seconds: float
+    ) -> None:
+        """See ``LimitsStore.atighten``."""
+        await self._offload(
+            functools.partial(
+                self.tighten, scope, limits, remaining=remaining, reset_seconds=reset_seconds
+            )
+        )
+
+    async def aclose(self) -> None:
+        """See ``LimitsStore.aclose``."""
+        await self._offload(self.close)
 
 
 _PASSWORD = re.compile(r"(?P<head>^[a-z][a-z0-9+.-]*://[^:/@]*:)(?P<pw>[^@]*)(?P<at>@)", re.I)

@@ -7,16 +7,16 @@ import time
 from collections.abc import Callable
 
 from .._core.limits import Limits, ScopeState, admit, tighten, unwind
-from ._base import Grant, check_tokens, checked_pause, checked_tighten, new_lease_id
+from ._base import Grant, SyncStore, check_tokens, checked_pause, checked_tighten, new_lease_id
 
 __all__ = ["LocalStore"]
 
 
-class LocalStore:
+class LocalStore(SyncStore):
     """Limits shared by the clients of this process only: no file, no server.
 
     The same decisions as the shared stores, on a monotonic clock, under a lock. Every call
-    is a few dictionary operations, so the async methods call the sync ones directly.
+    is a few dictionary operations, so the async twins call the sync methods directly.
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -125,39 +125,4 @@ class LocalStore:
             )
 
     def close(self) -> None:
-        """Nothing to close."""
-
-    async def aacquire(
-        self, scope: str, limits: Limits, *, tokens: int = 0, attempt: int = 0
-    ) -> Grant:
-        """See ``LimitsStore.aacquire``."""
-        return self.acquire(scope, limits, tokens=tokens, attempt=attempt)
-
-    async def arelease(
-        self,
-        scope: str,
-        limits: Limits,
-        grant: Grant,
-        *,
-        started: bool = True,
-        used_tokens: int | None = None,
-    ) -> None:
-        """See ``LimitsStore.arelease``."""
-        self.release(scope, limits, grant, started=started, used_tokens=used_tokens)
-
-    async def arenew(self, scope: str, limits: Limits, grant: Grant) -> bool:
-        """See ``LimitsStore.arenew``."""
-        return self.renew(scope, limits, grant)
-
-    async def apause(self, scope: str, seconds: float) -> None:
-        """See ``LimitsStore.apause``."""
-        self.pause(scope, seconds)
-
-    async def atighten(
-        self, scope: str, limits: Limits, *, remaining: int, reset_seconds: float
-    ) -> None:
-        """See ``LimitsStore.atighten``."""
-        self.tighten(scope, limits, remaining=remaining, reset_seconds=reset_seconds)
-
-    async def aclose(self) -> None:
         """Nothing to close."""

@@ -20,7 +20,8 @@ import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Literal, TypeVar, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast
 
 import anyio.to_thread
 
@@ -339,19 +340,68 @@ class RedisStore:
     def __repr__(self) -> str:
         return f"RedisStore({self._name!r}, on_error={self._on_error!r})"
 
-    # -- sync -----------------------------------------------------------------------------
+    # -- one call, as data: the sync and async methods run the same ``_Call`` --------------
 
-    def acquire(self, scope: str, limits: Limits, *, tokens: int = 0, attempt: int = 0) -> Grant:
-        """See ``LimitsStore.acquire``."""
+    def _acquire_call(self, scope: str, limits: Limits, tokens: int, attempt: int) -> _Call[Grant]:
         tokens = check_tokens(tokens)
         lease = new_lease_id()
-        return self._call(
+        return _Call(
             "acquire",
             scope,
             _acquire_args(limits, tokens, lease, attempt),
             lambda reply: _grant(reply, limits, lease, tokens),
             lambda: _as_local(self._local.acquire(scope, limits, tokens=tokens, attempt=attempt)),
         )
+
+    def _release_call(
+        self, scope: str, limits: Limits, grant: Grant, started: bool, used_tokens: int | None
+    ) -> _Call[None]:
+        def local() -> None:
+            self._local.release(scope, limits, grant, started=started, used_tokens=used_tokens)
+
+        return _Call(
+            "release",
+            scope,
+            _release_args(limits, grant, started, used_tokens),
+            _ignore,
+            _nothing,  # Redis is down: the lease expires there within the TTL
+            local if grant.local else None,
+        )
+
+    def _renew_call(self, scope: str, limits: Limits, grant: Grant) -> _Call[bool]:
+        direct: Callable[[], bool] | None = None
+        if grant.lease is None:
+            direct = _yes
+        elif grant.local:
+            direct = functools.partial(self._local.renew, scope, limits, grant)
+        lease_args = [grant.lease or "", _num(limits.lease_ttl)]
+        return _Call("renew", scope, lease_args, _truthy, _yes, direct)
+
+    def _pause_call(self, scope: str, seconds: float) -> _Call[None]:
+        seconds = checked_pause(seconds)
+        return _Call(
+            "pause", scope, [_num(seconds)], _ignore, lambda: self._local.pause(scope, seconds)
+        )
+
+    def _tighten_call(
+        self, scope: str, limits: Limits, remaining: int, reset_seconds: float
+    ) -> _Call[None]:
+        remaining, reset_seconds = checked_tighten(remaining, reset_seconds)
+        return _Call(
+            "tighten",
+            scope,
+            [str(remaining), _num(reset_seconds), _num(limits.requests_per_minute or 0.0)],
+            _ignore,
+            lambda: self._local.tighten(
+                scope, limits, remaining=remaining, reset_seconds=reset_seconds
+            ),
+        )
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def acquire(self, scope: str, limits: Limits, *, tokens: int = 0, attempt: int = 0) -> Grant:
+        """See ``LimitsStore.acquire``."""
+        return self._call(self._acquire_call(scope, limits, tokens, attempt))
 
     def release(
         self,
@@ -363,69 +413,38 @@ class RedisStore:
         used_tokens: int | None = None,
     ) -> None:
         """See ``LimitsStore.release``."""
-        if grant.local:
-            self._local.release(scope, limits, grant, started=started, used_tokens=used_tokens)
-            return
-        self._call(
-            "release",
-            scope,
-            _release_args(limits, grant, started, used_tokens),
-            _ignore,
-            _nothing,  # Redis is down: its lease expires there within the TTL
-        )
+        self._call(self._release_call(scope, limits, grant, started, used_tokens))
 
     def renew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.renew``."""
-        if grant.lease is None:
-            return True
-        if grant.local:
-            return self._local.renew(scope, limits, grant)
-        return self._call(
-            "renew", scope, [grant.lease, _num(limits.lease_ttl)], _truthy, lambda: True
-        )
+        return self._call(self._renew_call(scope, limits, grant))
 
     def pause(self, scope: str, seconds: float) -> None:
         """See ``LimitsStore.pause``."""
-        seconds = checked_pause(seconds)
-        self._call(
-            "pause", scope, [_num(seconds)], _ignore, lambda: self._local.pause(scope, seconds)
-        )
+        self._call(self._pause_call(scope, seconds))
 
     def tighten(self, scope: str, limits: Limits, *, remaining: int, reset_seconds: float) -> None:
         """See ``LimitsStore.tighten``."""
-        remaining, reset_seconds = checked_tighten(remaining, reset_seconds)
-        self._call(
-            "tighten",
-            scope,
-            [str(remaining), _num(reset_seconds), _num(limits.requests_per_minute or 0.0)],
-            _ignore,
-            lambda: self._local.tighten(
-                scope, limits, remaining=remaining, reset_seconds=reset_seconds
-            ),
-        )
+        self._call(self._tighten_call(scope, limits, remaining, reset_seconds))
 
     def close(self) -> None:
         """Close the sync client's connections (a client passed in is closed too)."""
         if self._sync is not None:
             self._sync.close()
 
-    def _call(
-        self,
-        script: str,
-        scope: str,
-        args: list[str],
-        convert: Callable[[object], T],
-        fallback: Callable[[], T],
-    ) -> T:
+    def _call(self, call: _Call[T]) -> T:
+        if call.direct is not None:
+            return call.direct()
         if self._sync_scripts is None:
             raise TypeError(
                 "RedisStore was given a redis.asyncio.Redis: it serves AsyncTokenClient only;"
                 " pass a URL or a redis.Redis for TokenClient"
             )
         if self._degraded():
-            return fallback()
-        run = self._sync_scripts[script]
-        return self._outcome(lambda: run(keys=_keys(scope), args=args), convert, fallback)
+            return call.fallback()
+        run = self._sync_scripts[call.script]
+        keys = _keys(call.scope)
+        return self._outcome(lambda: run(keys=keys, args=call.args), call.convert, call.fallback)
 
     def _outcome(
         self, run: Callable[[], object], convert: Callable[[object], T], fallback: Callable[[], T]
@@ -471,15 +490,7 @@ class RedisStore:
         self, scope: str, limits: Limits, *, tokens: int = 0, attempt: int = 0
     ) -> Grant:
         """See ``LimitsStore.aacquire``."""
-        tokens = check_tokens(tokens)
-        lease = new_lease_id()
-        return await self._acall(
-            "acquire",
-            scope,
-            _acquire_args(limits, tokens, lease, attempt),
-            lambda reply: _grant(reply, limits, lease, tokens),
-            lambda: _as_local(self._local.acquire(scope, limits, tokens=tokens, attempt=attempt)),
-        )
+        return await self._acall(self._acquire_call(scope, limits, tokens, attempt))
 
     async def arelease(
         self,
@@ -491,48 +502,21 @@ class RedisStore:
         used_tokens: int | None = None,
     ) -> None:
         """See ``LimitsStore.arelease``."""
-        if grant.local:
-            self._local.release(scope, limits, grant, started=started, used_tokens=used_tokens)
-            return
-        await self._acall(
-            "release",
-            scope,
-            _release_args(limits, grant, started, used_tokens),
-            _ignore,
-            _nothing,
-        )
+        await self._acall(self._release_call(scope, limits, grant, started, used_tokens))
 
     async def arenew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.arenew``."""
-        if grant.lease is None:
-            return True
-        if grant.local:
-            return self._local.renew(scope, limits, grant)
-        return await self._acall(
-            "renew", scope, [grant.lease, _num(limits.lease_ttl)], _truthy, lambda: True
-        )
+        return await self._acall(self._renew_call(scope, limits, grant))
 
     async def apause(self, scope: str, seconds: float) -> None:
         """See ``LimitsStore.apause``."""
-        seconds = checked_pause(seconds)
-        await self._acall(
-            "pause", scope, [_num(seconds)], _ignore, lambda: self._local.pause(scope, seconds)
-        )
+        await self._acall(self._pause_call(scope, seconds))
 
     async def atighten(
         self, scope: str, limits: Limits, *, remaining: int, reset_seconds: float
     ) -> None:
         """See ``LimitsStore.atighten``."""
-        remaining, reset_seconds = checked_tighten(remaining, reset_seconds)
-        await self._acall(
-            "tighten",
-            scope,
-            [str(remaining), _num(reset_seconds), _num(limits.requests_per_minute or 0.0)],
-            _ignore,
-            lambda: self._local.tighten(
-                scope, limits, remaining=remaining, reset_seconds=reset_seconds
-            ),
-        )
+        await self._acall(self._tighten_call(scope, limits, remaining, reset_seconds))
 
     async def aclose(self) -> None:
         """Close the asyncio client of the running event loop, and the sync client."""
@@ -544,32 +528,29 @@ class RedisStore:
         if self._sync is not None:
             await anyio.to_thread.run_sync(self._sync.close)
 
-    async def _acall(
-        self,
-        script: str,
-        scope: str,
-        args: list[str],
-        convert: Callable[[object], T],
-        fallback: Callable[[], T],
-    ) -> T:
+    async def _acall(self, call: _Call[T]) -> T:
+        if call.direct is not None:
+            return call.direct()
         if self._degraded():
-            return fallback()
+            return call.fallback()
+        keys = _keys(call.scope)
         entry = self._async_client()
         if entry is not None:
-            run = entry.scripts[script]
+            run = entry.scripts[call.script]
 
             async def call_async() -> object:
-                return cast("object", await run(keys=_keys(scope), args=args))
+                return cast("object", await run(keys=keys, args=call.args))
 
-            return await self._aoutcome(call_async, convert, fallback)
+            return await self._aoutcome(call_async, call.convert, call.fallback)
         if self._sync_scripts is None:
             raise TypeError(
                 "RedisStore was given a redis.asyncio.Redis, which works on asyncio only;"
                 " pass a URL or a redis.Redis to use it on trio"
             )
-        sync_run = self._sync_scripts[script]
-        call = functools.partial(sync_run, keys=_keys(scope), args=args)
-        return await self._aoutcome(lambda: anyio.to_thread.run_sync(call), convert, fallback)
+        sync_call = functools.partial(self._sync_scripts[call.script], keys=keys, args=call.args)
+        return await self._aoutcome(
+            lambda: anyio.to_thread.run_sync(sync_call), call.convert, call.fallback
+        )
 
     async def _aoutcome(
         self,
@@ -619,6 +600,18 @@ class RedisStore:
         return entry
 
 
+@dataclass(frozen=True)
+class _Call(Generic[T]):
+    """One store call: the script to run, how to read its reply, what to do without Redis."""
+
+    script: str
+    scope: str
+    args: list[str]
+    convert: Callable[[object], T]
+    fallback: Callable[[], T]  # Redis unreachable and on_error="local"
+    direct: Callable[[], T] | None = None  # no Redis needed (a local grant, no lease)
+
+
 class _AsyncClient:
     __slots__ = ("client", "scripts")
 
@@ -645,6 +638,10 @@ def _ignore(reply: object) -> None:
 
 def _nothing() -> None:
     return None
+
+
+def _yes() -> bool:
+    return True
 
 
 def _truthy(reply: object) -> bool:

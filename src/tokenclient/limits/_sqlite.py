@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
 import threading
@@ -15,7 +14,7 @@ import anyio.to_thread
 
 from .._core.limits import Limits, ScopeState, admit, check_seconds, tighten, unwind
 from .._exceptions import LimitsStoreError
-from ._base import Grant, check_tokens, checked_pause, checked_tighten, new_lease_id
+from ._base import Grant, SyncStore, check_tokens, checked_pause, checked_tighten, new_lease_id
 
 __all__ = ["SQLiteStore"]
 
@@ -37,7 +36,7 @@ CREATE TABLE IF NOT EXISTS tokenclient_leases (
 """
 
 
-class SQLiteStore:
+class SQLiteStore(SyncStore):
     """Limits shared by every process on this host that opens the same file.
 
     No server: each decision is one ``BEGIN IMMEDIATE`` transaction on a WAL-mode database,
@@ -259,53 +258,7 @@ class SQLiteStore:
                 self._conn.close()
                 self._conn = None
 
-    # -- async twins: a worker thread per call, on asyncio and trio -----------------------
-
-    async def _run(self, func: Callable[[], T]) -> T:
+    async def _offload(self, func: Callable[[], T]) -> T:
+        # A call may wait for another process's transaction: a worker thread, on asyncio
+        # and trio alike.
         return await anyio.to_thread.run_sync(func)
-
-    async def aacquire(
-        self, scope: str, limits: Limits, *, tokens: int = 0, attempt: int = 0
-    ) -> Grant:
-        """See ``LimitsStore.aacquire``."""
-        return await self._run(
-            functools.partial(self.acquire, scope, limits, tokens=tokens, attempt=attempt)
-        )
-
-    async def arelease(
-        self,
-        scope: str,
-        limits: Limits,
-        grant: Grant,
-        *,
-        started: bool = True,
-        used_tokens: int | None = None,
-    ) -> None:
-        """See ``LimitsStore.arelease``."""
-        await self._run(
-            functools.partial(
-                self.release, scope, limits, grant, started=started, used_tokens=used_tokens
-            )
-        )
-
-    async def arenew(self, scope: str, limits: Limits, grant: Grant) -> bool:
-        """See ``LimitsStore.arenew``."""
-        return await self._run(functools.partial(self.renew, scope, limits, grant))
-
-    async def apause(self, scope: str, seconds: float) -> None:
-        """See ``LimitsStore.apause``."""
-        await self._run(functools.partial(self.pause, scope, seconds))
-
-    async def atighten(
-        self, scope: str, limits: Limits, *, remaining: int, reset_seconds: float
-    ) -> None:
-        """See ``LimitsStore.atighten``."""
-        await self._run(
-            functools.partial(
-                self.tighten, scope, limits, remaining=remaining, reset_seconds=reset_seconds
-            )
-        )
-
-    async def aclose(self) -> None:
-        """See ``LimitsStore.aclose``."""
-        self.close()
