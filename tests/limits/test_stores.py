@@ -6,10 +6,12 @@ SQLite and Redis run against a real file and a real ``redis-server`` on loopback
 from __future__ import annotations
 
 import logging
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -385,3 +387,81 @@ def test_the_store_benchmark_runs(redis_server: RedisServer) -> None:
     assert str(rows[0]["store"]).startswith("Limiter")
     assert len(rows) == 6
     assert all(float(r["median_us"]) > 0 for r in rows)
+
+
+def test_sqlite_waits_while_another_connection_holds_the_new_file(
+    tmp_path: Path, scope: str
+) -> None:
+    import threading
+
+    path = tmp_path / "limits.db"
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN EXCLUSIVE")
+    timer = threading.Timer(0.3, lambda: blocker.execute("COMMIT"))
+    timer.start()
+    store = SQLiteStore(path, timeout=5.0)
+    try:
+        assert store.acquire(scope, SLOTS).admitted
+    finally:
+        timer.join()
+        blocker.close()
+        store.close()
+
+
+def test_sqlite_locked_longer_than_the_timeout_raises(tmp_path: Path, scope: str) -> None:
+
+    path = tmp_path / "limits.db"
+    store = SQLiteStore(path, timeout=0.3)
+    store.acquire(scope, SLOTS)  # the file exists, in WAL mode
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    try:
+        with pytest.raises(LimitsStoreError, match="locked"):
+            store.acquire(scope, SLOTS)
+        assert time.monotonic() - started < 1.5
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        store.close()
+
+
+class _LockedAtFirst:
+    """A sqlite3 connection whose switch to WAL fails ``times`` times with "locked", as when
+    several processes open a new file at once (SQLite applies no busy timeout there)."""
+
+    def __init__(self, conn: sqlite3.Connection, times: int) -> None:
+        self._conn = conn
+        self._times = times
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql.startswith("PRAGMA journal_mode") and self._times > 0:
+            self._times -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+@pytest.mark.parametrize(("failures", "opens"), [(3, True), (10_000, False)])
+def test_sqlite_retries_the_switch_to_wal_within_its_timeout(
+    tmp_path: Path, scope: str, monkeypatch: pytest.MonkeyPatch, failures: int, opens: bool
+) -> None:
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> _LockedAtFirst:
+        return _LockedAtFirst(real_connect(*args, **kwargs), failures)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    store = SQLiteStore(tmp_path / "limits.db", timeout=0.3)
+    started = time.monotonic()
+    try:
+        if opens:
+            assert store.acquire(scope, SLOTS).admitted
+        else:
+            with pytest.raises(LimitsStoreError, match="locked"):
+                store.acquire(scope, SLOTS)
+            assert time.monotonic() - started < 1.0
+    finally:
+        store.close()

@@ -86,7 +86,7 @@ class SQLiteStore(SyncStore):
                 self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
             )
             try:
-                conn.execute("PRAGMA journal_mode=WAL")
+                self._enable_wal(conn)
                 # Limits need no durability across a power cut; WAL + NORMAL never corrupts.
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("BEGIN IMMEDIATE")
@@ -96,6 +96,22 @@ class SQLiteStore(SyncStore):
                 raise
             self._conn, self._pid = conn, os.getpid()
         return self._conn
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        # Switching a new file to WAL needs a moment alone with it, and SQLite does not apply
+        # its busy timeout to that switch: when several processes open the file together,
+        # try again for up to ``timeout``.
+        deadline = time.monotonic() + self._timeout
+        delay = 0.001
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
     def _transaction(self, body: Callable[[sqlite3.Connection, float], T]) -> T:
         with self._lock:
