@@ -60,16 +60,20 @@ def config(target: tuple[str, str], out: Path, **overrides: object) -> Config:
 
 
 def finish(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
-    """Wait for every process; all must exit 0 in time."""
+    """Wait for every process; all must exit 0 in time. None is left running."""
     deadline = time.monotonic() + timeout
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            for p in processes:
-                p.kill()
-            pytest.fail("a worker did not finish in time")
-        assert process.returncode == 0
+    try:
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pytest.fail("a worker did not finish in time")
+            assert process.returncode == 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def records(out: Path) -> list[dict[str, float]]:
