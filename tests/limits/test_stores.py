@@ -264,19 +264,23 @@ def test_redis_given_as_a_client_object(redis_server: RedisServer, scope: str) -
     assert store.name == f"redis://127.0.0.1:{redis_server.port}/0"
     assert store.acquire(scope, SLOTS).admitted
     store.close()
+    assert client.ping()  # pyright: ignore[reportUnknownMemberType]  # still the caller's, still open
+    client.close()
 
 
 @pytest.mark.anyio
 async def test_redis_given_a_sync_client_serves_async_callers_too(
     redis_server: RedisServer, scope: str
 ) -> None:
-    store = RedisStore(redis_server.client())
+    client = redis_server.client()
+    store = RedisStore(client)
     try:
         assert (await store.aacquire(scope, SLOTS)).admitted
         assert store.acquire(scope, SLOTS).admitted
         assert not (await store.aacquire(scope, SLOTS)).admitted
     finally:
         await store.aclose()
+        client.close()
 
 
 def test_redis_stopped_mid_run_raises(own_redis_server: RedisServer, scope: str) -> None:

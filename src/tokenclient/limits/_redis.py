@@ -428,8 +428,11 @@ class RedisStore:
         self._call(self._tighten_call(scope, limits, remaining, reset_seconds))
 
     def close(self) -> None:
-        """Close the sync client's connections (a client passed in is closed too)."""
-        if self._sync is not None:
+        """Close the connections of the client this store made from a URL.
+
+        A client passed in stays open: it belongs to the caller.
+        """
+        if self._sync is not None and self._url is not None:
             self._sync.close()
 
     def _call(self, call: _Call[T]) -> T:
@@ -519,11 +522,12 @@ class RedisStore:
         await self._acall(self._tighten_call(scope, limits, remaining, reset_seconds))
 
     async def aclose(self) -> None:
-        """Close the asyncio client of the running event loop, and the sync client."""
+        """Close the clients this store made from a URL (a client passed in stays open)."""
+        if self._url is None:
+            return
         if _on_asyncio():
-            loop = asyncio.get_running_loop()
-            entry = self._async.pop(loop, None)
-            if entry is not None and self._given_async is None:
+            entry = self._async.pop(asyncio.get_running_loop(), None)
+            if entry is not None:
                 await entry.client.aclose()
         if self._sync is not None:
             await anyio.to_thread.run_sync(self._sync.close)
