@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tokenclient import InvalidRequestError
 from tokenclient._core.limits import (
@@ -177,3 +179,46 @@ def test_explicit_scopes_are_checked() -> None:
 def test_limits_name_the_bad_field(kwargs: dict[str, float], field: str) -> None:
     with pytest.raises(InvalidRequestError, match=field):
         Limits(**kwargs)  # type: ignore[arg-type]  # deliberately wrong values
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    per_minute=st.floats(min_value=1, max_value=6000),
+    gaps=st.lists(st.floats(min_value=0, max_value=3), min_size=1, max_size=60),
+    width=st.floats(min_value=0.01, max_value=5),
+)
+def test_no_window_ever_holds_more_than_the_bucket_allows(
+    per_minute: float, gaps: list[float], width: float
+) -> None:
+    rate = per_minute / 60
+    burst = max(1.0, rate)
+    tat, now, started = 0.0, 1000.0, list[float]()
+    for gap in gaps:
+        now += gap
+        r = gcra_reserve(tat, now, per_minute)
+        assert r.wait >= 0
+        tat = r.tat
+        started.append(now + r.wait)
+    started.sort()
+    # In any closed window of ``width`` seconds: the bucket's contents plus what refills.
+    allowed = burst + width * rate + 1e-6
+    j = 0
+    for i, start in enumerate(started):
+        j = max(j, i)
+        while j + 1 < len(started) and started[j + 1] <= start + width:
+            j += 1
+        assert j - i + 1 <= allowed
+
+
+@settings(max_examples=200, deadline=None)
+@given(gaps=st.lists(st.floats(min_value=0, max_value=2), min_size=1, max_size=40))
+def test_a_request_waits_only_when_the_bucket_is_empty(gaps: list[float]) -> None:
+    # 60 a minute: whoever arrives at least a second after the previous start goes at once.
+    tat, now, previous = 0.0, 1000.0, -1e9
+    for gap in gaps:
+        now += gap
+        r = gcra_reserve(tat, now, 60)
+        tat = r.tat
+        expected = max(0.0, previous + 1.0 - now)
+        assert r.wait == pytest.approx(expected, abs=1e-9)
+        previous = now + r.wait
