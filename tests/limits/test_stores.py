@@ -469,3 +469,33 @@ def test_sqlite_retries_the_switch_to_wal_within_its_timeout(
             assert time.monotonic() - started < 1.0
     finally:
         store.close()
+
+
+PACED = Limits(requests_per_minute=60)
+
+
+def test_recheck_moves_a_sleeping_reservation_behind_a_new_pause(
+    store: LimitsStore, scope: str
+) -> None:
+    store.acquire(scope, PACED)
+    sleeping = store.acquire(scope, PACED)
+    assert sleeping.wait == pytest.approx(1.0, abs=0.05)
+    store.pause(scope, 3.0)  # another process got a 429 while this one slept
+    moved = store.recheck(scope, PACED, sleeping)
+    assert moved.wait == pytest.approx(3.0, abs=0.05)
+    assert moved.paused_until > sleeping.paused_until
+    # The reservation moved, not doubled: the next request is one interval behind it.
+    assert store.acquire(scope, PACED).wait == pytest.approx(4.0, abs=0.05)
+    # Nothing new since: start now.
+    again = store.recheck(scope, PACED, moved)
+    assert again.wait == 0.0
+    assert again.requests_tat == moved.requests_tat
+
+
+def test_recheck_without_a_new_pause_starts_now(store: LimitsStore, scope: str) -> None:
+    store.pause(scope, 2.0)
+    grant = store.acquire(scope, PACED)  # it saw the pause already
+    assert grant.wait == pytest.approx(2.0, abs=0.05)
+    assert store.recheck(scope, PACED, grant) == grant.started()
+    store.pause(scope, 0.0)  # a pause that ends no later changes nothing
+    assert store.recheck(scope, PACED, grant).wait == 0.0

@@ -74,3 +74,20 @@ async def test_a_cancelled_async_waiter_refunds_and_frees_the_slot(
     finally:
         await store.aclose()
         store.close()
+
+
+def test_a_pause_recorded_while_sleeping_delays_the_start(store: LimitsStore, scope: str) -> None:
+    store.release(scope, LIMITS, acquire_and_wait(store, scope, LIMITS))
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if not sleeps:
+            store.pause(scope, 5.0)  # another process's 429, while we sleep
+        sleeps.append(seconds)
+
+    grant = acquire_and_wait(store, scope, LIMITS, sleep=sleep)
+    assert grant.wait == 0.0
+    assert len(sleeps) == 2
+    assert sleeps[0] == pytest.approx(1.0, abs=0.05)
+    assert sleeps[1] == pytest.approx(5.0, abs=0.05)
+    store.release(scope, LIMITS, grant)

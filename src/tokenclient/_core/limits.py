@@ -47,6 +47,7 @@ __all__ = [
     "gcra_reserve",
     "gcra_settle",
     "gcra_tighten",
+    "recheck",
     "scope_for",
     "tighten",
     "unwind",
@@ -312,6 +313,38 @@ def unwind(
     elif limits.tokens_per_minute is not None and used_tokens is not None and tokens > 0:
         ttat = gcra_settle(ttat, now, limits.tokens_per_minute, tokens, used_tokens)
     return ScopeState(rtat, ttat, state.paused_until)
+
+
+def recheck(
+    state: ScopeState,
+    limits: Limits,
+    now: float,
+    *,
+    requests_tat: float | None,
+    tokens_tat: float | None,
+    tokens: int,
+    seen_paused_until: float,
+) -> Admission | None:
+    """After a caller slept until its start: did a pause begin meanwhile?
+
+    If the scope's pause now ends later than the one the reservation saw, and has not ended,
+    the reservation moves behind it: refunded (if still the latest) and made again, so the
+    callers released by the pause's end still start at the bucket's pace: the new state and
+    wait are returned. ``None``: no new pause holds the caller, who starts now.
+    """
+    if state.paused_until <= seen_paused_until or state.paused_until <= now:
+        return None
+    refunded = unwind(
+        state,
+        limits,
+        now,
+        requests_tat=requests_tat,
+        tokens_tat=tokens_tat,
+        tokens=tokens,
+        started=False,
+        used_tokens=None,
+    )
+    return admit(refunded, limits, now, active=0, earliest_expiry=None, tokens=tokens)
 
 
 def tighten(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import secrets
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar, runtime_checkable
 
-from .._core.limits import Limits, check_remaining, check_seconds
+from .._core.limits import Admission, Limits, check_remaining, check_seconds
 
 __all__ = ["Grant", "LimitsStore", "SyncStore", "mask_url", "new_lease_id"]
 
@@ -37,6 +38,12 @@ class Grant:
     tokens_tat: float | None = None
     local: bool = False
     """Decided by the per-process fallback of ``RedisStore(on_error="local")``."""
+    paused_until: float = 0.0
+    """The scope's pause end the reservation saw (store clock), for ``recheck``."""
+
+    def started(self) -> Grant:
+        """This grant with no wait left."""
+        return dataclasses.replace(self, wait=0.0)
 
 
 @runtime_checkable
@@ -67,6 +74,14 @@ class LimitsStore(Protocol):
         used_tokens: int | None = None,
     ) -> None:
         """Give back the lease; refund (not ``started``) or settle (``used_tokens``)."""
+        ...
+
+    def recheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """After sleeping ``grant.wait``: the grant to start with, ``wait`` 0 to start now.
+
+        If a pause began while the caller slept, the reservation moves behind its end and
+        the returned grant says how long to sleep again (then ``recheck`` again).
+        """
         ...
 
     def renew(self, scope: str, limits: Limits, grant: Grant) -> bool:
@@ -101,6 +116,10 @@ class LimitsStore(Protocol):
         used_tokens: int | None = None,
     ) -> None:
         """``release`` for async clients."""
+        ...
+
+    async def arecheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """``recheck`` for async clients."""
         ...
 
     async def arenew(self, scope: str, limits: Limits, grant: Grant) -> bool:
@@ -151,6 +170,10 @@ class SyncStore(ABC):
         """See ``LimitsStore.release``."""
 
     @abstractmethod
+    def recheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """See ``LimitsStore.recheck``."""
+
+    @abstractmethod
     def renew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.renew``."""
 
@@ -193,6 +216,10 @@ class SyncStore(ABC):
             )
         )
 
+    async def arecheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """See ``LimitsStore.arecheck``."""
+        return await self._offload(functools.partial(self.recheck, scope, limits, grant))
+
     async def arenew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.arenew``."""
         return await self._offload(functools.partial(self.renew, scope, limits, grant))
@@ -222,6 +249,19 @@ _PASSWORD = re.compile(r"(?P<head>^[a-z][a-z0-9+.-]*://[^:/@]*:)(?P<pw>[^@]*)(?P
 def mask_url(url: str) -> str:
     """``url`` with its password replaced by ``***``: ``redis://:pw@h`` -> ``redis://:***@h``."""
     return _PASSWORD.sub(r"\g<head>***\g<at>", url)
+
+
+def rechecked(grant: Grant, decision: Admission | None) -> Grant:
+    """``grant`` after ``_core.limits.recheck`` decided ``decision``."""
+    if decision is None:
+        return grant.started()
+    return dataclasses.replace(
+        grant,
+        wait=decision.wait,
+        requests_tat=decision.state.requests_tat,
+        tokens_tat=decision.state.tokens_tat,
+        paused_until=decision.state.paused_until,
+    )
 
 
 def new_lease_id() -> str:

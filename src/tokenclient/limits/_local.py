@@ -6,8 +6,16 @@ import threading
 import time
 from collections.abc import Callable
 
-from .._core.limits import Limits, ScopeState, admit, tighten, unwind
-from ._base import Grant, SyncStore, check_tokens, checked_pause, checked_tighten, new_lease_id
+from .._core.limits import Limits, ScopeState, admit, recheck, tighten, unwind
+from ._base import (
+    Grant,
+    SyncStore,
+    check_tokens,
+    checked_pause,
+    checked_tighten,
+    new_lease_id,
+    rechecked,
+)
 
 __all__ = ["LocalStore"]
 
@@ -65,6 +73,7 @@ class LocalStore(SyncStore):
                 tokens,
                 decision.state.requests_tat,
                 decision.state.tokens_tat,
+                paused_until=decision.state.paused_until,
             )
 
     def release(
@@ -92,6 +101,22 @@ class LocalStore(SyncStore):
                     started=started,
                     used_tokens=used_tokens,
                 )
+
+    def recheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """See ``LimitsStore.recheck``."""
+        with self._lock:
+            decision = recheck(
+                self._states.get(scope, ScopeState()),
+                limits,
+                self._clock(),
+                requests_tat=grant.requests_tat,
+                tokens_tat=grant.tokens_tat,
+                tokens=grant.tokens,
+                seen_paused_until=grant.paused_until,
+            )
+            if decision is not None:
+                self._states[scope] = decision.state
+            return rechecked(grant, decision)
 
     def renew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.renew``."""

@@ -14,6 +14,7 @@ Keys, per scope (``{...}`` is a cluster hash tag, so both keys live on one shard
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import threading
@@ -64,6 +65,37 @@ local function save()
   local last = math.max(rtat, ttat, paused, now)
   redis.call('PEXPIRE', KEYS[1], math.ceil((last - now + 60) * 1000))
 end
+local function reserve(tat, pm, cost)
+  local at = math.max(now, paused)
+  local new = math.max(tat, at) + cost * interval(pm)
+  local start = math.max(at, new - math.max(burst(pm), cost) * interval(pm))
+  return new, start - now
+end
+local function reserve_all(rpm, tpm, tokens)
+  local wait = math.max(0, paused - now)
+  local w
+  if rpm > 0 then
+    rtat, w = reserve(rtat, rpm, 1)
+    wait = math.max(wait, w)
+  end
+  if tpm > 0 and tokens > 0 then
+    ttat, w = reserve(ttat, tpm, tokens)
+    wait = math.max(wait, w)
+  end
+  return wait
+end
+local function refund(rpm, tpm, tokens, granted_r, granted_t)
+  local changed = false
+  if rpm > 0 and granted_r and rtat == granted_r then
+    rtat = rtat - interval(rpm)
+    changed = true
+  end
+  if tpm > 0 and tokens > 0 and granted_t and ttat == granted_t then
+    ttat = ttat - tokens * interval(tpm)
+    changed = true
+  end
+  return changed
+end
 """
 
 ACQUIRE_LUA = (
@@ -86,29 +118,14 @@ if mc > 0 then
     return {0, fmt(math.max(0, math.min(step, tonumber(e[2]) - now))), '', ''}
   end
 end
-local function reserve(tat, pm, cost)
-  local at = math.max(now, paused)
-  local new = math.max(tat, at) + cost * interval(pm)
-  local start = math.max(at, new - math.max(burst(pm), cost) * interval(pm))
-  return new, start - now
-end
-local wait = math.max(0, paused - now)
-local w
-if rpm > 0 then
-  rtat, w = reserve(rtat, rpm, 1)
-  wait = math.max(wait, w)
-end
-if tpm > 0 and tokens > 0 then
-  ttat, w = reserve(ttat, tpm, tokens)
-  wait = math.max(wait, w)
-end
+local wait = reserve_all(rpm, tpm, tokens)
 if rpm > 0 or (tpm > 0 and tokens > 0) then save() end
 if mc > 0 then
   redis.call('ZADD', KEYS[2], fmt(now + ttl), lease)
   local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
   redis.call('PEXPIRE', KEYS[2], math.ceil((tonumber(last[2]) - now + 1) * 1000))
 end
-return {1, fmt(wait), fmt(rtat), fmt(ttat)}
+return {1, fmt(wait), fmt(rtat), fmt(ttat), fmt(paused)}
 """
 )
 
@@ -126,20 +143,27 @@ local granted_t = tonumber(ARGV[8])
 if lease ~= '' then redis.call('ZREM', KEYS[2], lease) end
 local changed = false
 if not started then
-  if rpm > 0 and granted_r and rtat == granted_r then
-    rtat = rtat - interval(rpm)
-    changed = true
-  end
-  if tpm > 0 and tokens > 0 and granted_t and ttat == granted_t then
-    ttat = ttat - tokens * interval(tpm)
-    changed = true
-  end
+  changed = refund(rpm, tpm, tokens, granted_r, granted_t)
 elseif tpm > 0 and tokens > 0 and used then
   ttat = math.max(ttat + (used - tokens) * interval(tpm), now - burst(tpm) * interval(tpm))
   changed = true
 end
 if changed then save() end
 return 1
+"""
+)
+
+RECHECK_LUA = (
+    _LUA_COMMON
+    + """
+local rpm = tonumber(ARGV[1])
+local tpm = tonumber(ARGV[2])
+local tokens = tonumber(ARGV[3])
+if paused <= tonumber(ARGV[6]) or paused <= now then return {0} end
+refund(rpm, tpm, tokens, tonumber(ARGV[4]), tonumber(ARGV[5]))
+local wait = reserve_all(rpm, tpm, tokens)
+save()
+return {1, fmt(wait), fmt(rtat), fmt(ttat), fmt(paused)}
 """
 )
 
@@ -189,6 +213,7 @@ return 1
 _SCRIPTS = {
     "acquire": ACQUIRE_LUA,
     "release": RELEASE_LUA,
+    "recheck": RECHECK_LUA,
     "renew": RENEW_LUA,
     "pause": PAUSE_LUA,
     "tighten": TIGHTEN_LUA,
@@ -221,9 +246,10 @@ def _acquire_args(limits: Limits, tokens: int, lease: str, attempt: int) -> list
 
 
 def _grant(reply: object, limits: Limits, lease: str, tokens: int) -> Grant:
-    admitted, wait, rtat, ttat = cast("Sequence[int | bytes]", reply)
+    admitted, wait, *rest = cast("Sequence[int | bytes]", reply)
     if not admitted:
         return Grant(False, float(wait))
+    rtat, ttat, paused = rest
     return Grant(
         True,
         float(wait),
@@ -231,6 +257,21 @@ def _grant(reply: object, limits: Limits, lease: str, tokens: int) -> Grant:
         tokens,
         float(rtat) if limits.requests_per_minute is not None else None,
         float(ttat) if limits.tokens_per_minute is not None else None,
+        paused_until=float(paused),
+    )
+
+
+def _rechecked(reply: object, grant: Grant) -> Grant:
+    moved, *rest = cast("Sequence[int | bytes]", reply)
+    if not moved:
+        return grant.started()
+    wait, rtat, ttat, paused = rest
+    return dataclasses.replace(
+        grant,
+        wait=float(wait),
+        requests_tat=None if grant.requests_tat is None else float(rtat),
+        tokens_tat=None if grant.tokens_tat is None else float(ttat),
+        paused_until=float(paused),
     )
 
 
@@ -368,6 +409,27 @@ class RedisStore:
             local if grant.local else None,
         )
 
+    def _recheck_call(self, scope: str, limits: Limits, grant: Grant) -> _Call[Grant]:
+        def local() -> Grant:
+            return self._local.recheck(scope, limits, grant)
+
+        args = [
+            _num(limits.requests_per_minute or 0.0),
+            _num(limits.tokens_per_minute or 0.0),
+            str(grant.tokens),
+            _num(grant.requests_tat),
+            _num(grant.tokens_tat),
+            _num(grant.paused_until),
+        ]
+        return _Call(
+            "recheck",
+            scope,
+            args,
+            lambda reply: _rechecked(reply, grant),
+            grant.started,  # Redis is down: no pause can be read; start as planned
+            local if grant.local else None,
+        )
+
     def _renew_call(self, scope: str, limits: Limits, grant: Grant) -> _Call[bool]:
         direct: Callable[[], bool] | None = None
         if grant.lease is None:
@@ -414,6 +476,10 @@ class RedisStore:
     ) -> None:
         """See ``LimitsStore.release``."""
         self._call(self._release_call(scope, limits, grant, started, used_tokens))
+
+    def recheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """See ``LimitsStore.recheck``."""
+        return self._call(self._recheck_call(scope, limits, grant))
 
     def renew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.renew``."""
@@ -506,6 +572,10 @@ class RedisStore:
     ) -> None:
         """See ``LimitsStore.arelease``."""
         await self._acall(self._release_call(scope, limits, grant, started, used_tokens))
+
+    async def arecheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """See ``LimitsStore.arecheck``."""
+        return await self._acall(self._recheck_call(scope, limits, grant))
 
     async def arenew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.arenew``."""
@@ -625,15 +695,7 @@ class _AsyncClient:
 
 
 def _as_local(grant: Grant) -> Grant:
-    return Grant(
-        grant.admitted,
-        grant.wait,
-        grant.lease,
-        grant.tokens,
-        grant.requests_tat,
-        grant.tokens_tat,
-        local=True,
-    )
+    return dataclasses.replace(grant, local=True)
 
 
 def _ignore(reply: object) -> None:

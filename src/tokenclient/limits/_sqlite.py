@@ -12,9 +12,17 @@ from typing import TypeVar
 
 import anyio.to_thread
 
-from .._core.limits import Limits, ScopeState, admit, check_seconds, tighten, unwind
+from .._core.limits import Limits, ScopeState, admit, check_seconds, recheck, tighten, unwind
 from .._exceptions import LimitsStoreError
-from ._base import Grant, SyncStore, check_tokens, checked_pause, checked_tighten, new_lease_id
+from ._base import (
+    Grant,
+    SyncStore,
+    check_tokens,
+    checked_pause,
+    checked_tighten,
+    new_lease_id,
+    rechecked,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -189,6 +197,7 @@ class SQLiteStore(SyncStore):
                 tokens,
                 decision.state.requests_tat,
                 decision.state.tokens_tat,
+                paused_until=decision.state.paused_until,
             )
 
         return self._transaction(body)
@@ -227,6 +236,25 @@ class SQLiteStore(SyncStore):
                 self._save(conn, scope, new)
 
         self._transaction(body)
+
+    def recheck(self, scope: str, limits: Limits, grant: Grant) -> Grant:
+        """See ``LimitsStore.recheck``."""
+
+        def body(conn: sqlite3.Connection, now: float) -> Grant:
+            decision = recheck(
+                self._state(conn, scope),
+                limits,
+                now,
+                requests_tat=grant.requests_tat,
+                tokens_tat=grant.tokens_tat,
+                tokens=grant.tokens,
+                seen_paused_until=grant.paused_until,
+            )
+            if decision is not None:
+                self._save(conn, scope, decision.state)
+            return rechecked(grant, decision)
+
+        return self._transaction(body)
 
     def renew(self, scope: str, limits: Limits, grant: Grant) -> bool:
         """See ``LimitsStore.renew``."""

@@ -30,7 +30,8 @@ def acquire_and_wait(
     """Block until the request may start; return its grant (release it when done).
 
     Polls while every slot is held (``Grant.wait`` is the store's poll delay), then sleeps
-    once for the reservation's delay. An exception during that sleep refunds the
+    for the reservation's delay, and once more behind any pause another process recorded
+    meanwhile (``recheck``). An exception while waiting for the start refunds the
     reservation and frees the lease before it propagates.
     """
     attempt = 0
@@ -39,12 +40,13 @@ def acquire_and_wait(
         sleep(grant.wait)
         attempt += 1
         grant = store.acquire(scope, limits, tokens=tokens, attempt=attempt)
-    if grant.wait > 0:
-        try:
+    try:
+        while grant.wait > 0:
             sleep(grant.wait)
-        except BaseException:
-            store.release(scope, limits, grant, started=False)
-            raise
+            grant = store.recheck(scope, limits, grant)  # a pause may have begun meanwhile
+    except BaseException:
+        store.release(scope, limits, grant, started=False)
+        raise
     return grant
 
 
@@ -67,11 +69,12 @@ async def aacquire_and_wait(
         await sleep(grant.wait)
         attempt += 1
         grant = await store.aacquire(scope, limits, tokens=tokens, attempt=attempt)
-    if grant.wait > 0:
-        try:
+    try:
+        while grant.wait > 0:
             await sleep(grant.wait)
-        except BaseException:
-            with anyio.move_on_after(_RELEASE_TIMEOUT, shield=True):
-                await store.arelease(scope, limits, grant, started=False)
-            raise
+            grant = await store.arecheck(scope, limits, grant)  # a pause may have begun
+    except BaseException:
+        with anyio.move_on_after(_RELEASE_TIMEOUT, shield=True):
+            await store.arelease(scope, limits, grant, started=False)
+        raise
     return grant
