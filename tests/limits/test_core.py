@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from tokenclient import InvalidRequestError
 from tokenclient._core.limits import (
+    Admission,
     Limits,
     ScopeState,
     SlotPoll,
@@ -18,6 +19,7 @@ from tokenclient._core.limits import (
     gcra_reserve,
     gcra_settle,
     gcra_tighten,
+    recheck,
     scope_for,
     tighten,
     unwind,
@@ -222,3 +224,26 @@ def test_a_request_waits_only_when_the_bucket_is_empty(gaps: list[float]) -> Non
         expected = max(0.0, previous + 1.0 - now)
         assert r.wait == pytest.approx(expected, abs=1e-9)
         previous = now + r.wait
+
+
+def test_recheck_requeues_behind_a_new_pause_only() -> None:
+    limits = Limits(requests_per_minute=60)
+    first = admit(ScopeState(), limits, 100.0, active=0, earliest_expiry=None, tokens=0)
+    second = admit(first.state, limits, 100.0, active=0, earliest_expiry=None, tokens=0)
+    assert second.wait == 1.0
+    tat = second.state.requests_tat
+
+    def check(state: ScopeState, now: float) -> Admission | None:
+        return recheck(
+            state, limits, now, requests_tat=tat, tokens_tat=None, tokens=0, seen_paused_until=0
+        )
+
+    # No pause since the reservation: start now.
+    assert check(second.state, 101.0) is None
+    paused = ScopeState(tat, 0.0, 104.0)
+    moved = check(paused, 101.0)
+    assert moved is not None
+    assert moved.wait == 3.0  # at the pause's end
+    assert moved.state.requests_tat == 105.0  # refunded, then reserved again: not doubled
+    # The pause already over when the caller wakes: start now.
+    assert check(paused, 104.5) is None
