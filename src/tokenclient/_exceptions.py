@@ -4,6 +4,7 @@
 TokenClientError
 ├── InvalidRequestError               bad input, caught before anything is sent (also a ValueError)
 │   └── ConfigurationError            a bad client argument or environment variable (no key, ...)
+├── LimitsStoreError                  a shared limits store could not be reached
 ├── APIError                          .message .request
 │   ├── APIConnectionError            no response arrived (the httpx error is the __cause__)
 │   │   └── APITimeoutError
@@ -67,6 +68,7 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "LengthFinishReasonError",
+    "LimitsStoreError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -403,3 +405,12 @@ def connection_error(error: httpx.TransportError, request: httpx.Request) -> API
         return APITimeoutError(f"Request timed out ({kind}).", request=request)
     detail = f"{kind}: {error}" if str(error) else kind
     return APIConnectionError(f"Connection error ({detail}).", request=request)
+
+
+class LimitsStoreError(TokenClientError):
+    """A shared limits store (``tokenclient.limits``) could not be reached or answered badly.
+
+    The message names the store (a Redis URL with its password masked, or the SQLite path);
+    the underlying error is the ``__cause__``. No request is sent when this is raised: limits
+    are never silently dropped.
+    """
