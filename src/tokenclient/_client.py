@@ -178,6 +178,7 @@ class TokenClient(_ClientBase):
             the read timeout.
         max_concurrency: Most requests in flight at once (streams hold theirs until closed);
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
+            With the client's own pool, never more than its 100 connections.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
     """
@@ -212,7 +213,10 @@ class TokenClient(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
         concurrency, rate = resolve_limits(
-            self._config.provider, max_concurrency, requests_per_minute
+            self._config.provider,
+            max_concurrency,
+            requests_per_minute,
+            pool_size=_LIMITS.max_connections if self._owns_http else None,
         )
         limiter = Limiter(max_concurrency=concurrency, requests_per_minute=rate)
         self._requester = Requester(self._http, limiter=limiter)
@@ -292,7 +296,6 @@ class TokenClient(_ClientBase):
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._clock,
-            on_close=self._requester.limiter.release,
         )
 
     def close(self) -> None:
@@ -331,6 +334,7 @@ class AsyncTokenClient(_ClientBase):
             the read timeout.
         max_concurrency: Most requests in flight at once (streams hold theirs until closed);
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
+            With the client's own pool, never more than its 100 connections.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
     """
@@ -365,7 +369,10 @@ class AsyncTokenClient(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
         concurrency, rate = resolve_limits(
-            self._config.provider, max_concurrency, requests_per_minute
+            self._config.provider,
+            max_concurrency,
+            requests_per_minute,
+            pool_size=_LIMITS.max_connections if self._owns_http else None,
         )
         limiter = AsyncLimiter(max_concurrency=concurrency, requests_per_minute=rate)
         self._requester = AsyncRequester(self._http, limiter=limiter)
@@ -447,7 +454,6 @@ class AsyncTokenClient(_ClientBase):
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._clock,
-            on_close=self._requester.limiter.release,
         )
 
     async def close(self) -> None:

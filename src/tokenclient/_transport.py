@@ -35,6 +35,12 @@ def connection_error(error: httpx.TransportError, request: httpx.Request) -> API
     return APIConnectionError(f"Connection error ({detail}).", request=request)
 
 
+def _pool_timeout(request: httpx.Request) -> float | None:
+    """The request's pool timeout, which also bounds the wait for a client-side slot."""
+    timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+    return timeouts.get("pool")
+
+
 def _log_attempt(request: httpx.Request, attempt: int) -> None:
     if log.isEnabledFor(logging.DEBUG):  # skip building the arguments on the hot path
         log.debug("%s %s attempt=%d", request.method, request.url.path, attempt + 1)
@@ -95,10 +101,12 @@ class _Decide(Generic[LimiterT]):
             policy, attempt, response.status_code, response.headers, now=now, random=self.random()
         )
         _log_decision(request, attempt, decision)
-        if response.status_code == 429 and decision.retry_after is not None:
+        hint = decision.retry_after
+        if response.status_code == 429 and hint is not None and hint <= policy.max_retry_after:
             # A 429 hint holds back every new request on this client, not just this one, so
-            # concurrent calls do not all run into the same wall. Never longer than we'd sleep.
-            self.limiter.pause(min(decision.retry_after, policy.max_retry_after))
+            # concurrent calls do not all run into the same wall. A hint past the cap is not
+            # slept by this call, so it pauses nobody either: each call gets its own 429.
+            self.limiter.pause(hint)
         if not decision.retry:
             raise make_status_error(response, now=now)
         return decision
@@ -132,36 +140,43 @@ class Requester(_Decide[Limiter]):
     ) -> httpx.Response:
         """Send; the body is read unless ``stream``.
 
-        With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``.
+        With ``stream``, the returned response holds a limiter slot until it is closed.
         """
         attempt = 0
         while True:
-            self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            try:  # before the HTTP timeouts start; bounded by the pool timeout
+                self.limiter.acquire(_pool_timeout(request))
+            except TimeoutError as exc:
+                raise APITimeoutError(str(exc), request=request) from None
             _log_attempt(request, attempt)
             try:
-                response = self.http.send(request, stream=True)
-                try:
-                    if not stream or not response.is_success:
-                        response.read()
-                except BaseException:
-                    response.close()
-                    raise
-            except BaseException as exc:
-                self.limiter.release()
-                if not isinstance(exc, httpx.TransportError):
-                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+                response = self._attempt(request, stream)
+            except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
                 if response.is_success:
-                    if not stream:
-                        self.limiter.release()
                     return response
-                self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
             self.sleep(decision.delay)
             attempt += 1
+
+    def _attempt(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        """One send holding the slot ``acquire()`` took; the slot goes with the response."""
+        try:
+            response = self.http.send(request, stream=True)
+        except BaseException:
+            self.limiter.release()
+            raise
+        self.limiter.bind(response)  # from here on, closing the response frees the slot
+        try:
+            if not stream or not response.is_success:
+                response.read()
+                response.close()  # frees the slot (read() does not close a body it had already)
+        except BaseException:
+            response.close()
+            raise
+        return response
 
 
 class AsyncRequester(_Decide[AsyncLimiter]):
@@ -192,33 +207,40 @@ class AsyncRequester(_Decide[AsyncLimiter]):
     ) -> httpx.Response:
         """Send; the body is read unless ``stream``.
 
-        With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``.
+        With ``stream``, the returned response holds a limiter slot until it is closed.
         """
         attempt = 0
         while True:
-            await self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            try:  # before the HTTP timeouts start; bounded by the pool timeout
+                await self.limiter.acquire(_pool_timeout(request))
+            except TimeoutError as exc:
+                raise APITimeoutError(str(exc), request=request) from None
             _log_attempt(request, attempt)
             try:
-                response = await self.http.send(request, stream=True)
-                try:
-                    if not stream or not response.is_success:
-                        await response.aread()
-                except BaseException:
-                    await response.aclose()
-                    raise
-            except BaseException as exc:
-                self.limiter.release()
-                if not isinstance(exc, httpx.TransportError):
-                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+                response = await self._attempt(request, stream)
+            except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
                 if response.is_success:
-                    if not stream:
-                        self.limiter.release()
                     return response
-                self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
             await self.sleep(decision.delay)
             attempt += 1
+
+    async def _attempt(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        """One send holding the slot ``acquire()`` took; the slot goes with the response."""
+        try:
+            response = await self.http.send(request, stream=True)
+        except BaseException:
+            self.limiter.release()
+            raise
+        self.limiter.bind(response)  # from here on, closing the response frees the slot
+        try:
+            if not stream or not response.is_success:
+                await response.aread()
+                await response.aclose()  # frees the slot (read() does not close a body it had already)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
