@@ -50,7 +50,7 @@ def test_the_own_pool_caps_concurrency_and_a_given_http_client_does_not(
     http = httpx.Client() if cls is TokenClient else httpx.AsyncClient()
     given = cls(api_key=KEY, base_url=BASE_URL, http_client=http)  # type: ignore[arg-type]  # the pair matches at run time
     assert given._requester.limiter.max_concurrency is None  # its pool size is not ours to know
-    with pytest.raises(InvalidRequestError, match="^max_concurrency: "):
+    with pytest.raises(InvalidRequestError, match=r"^max_concurrency: "):
         cls(api_key=KEY, base_url=BASE_URL, max_concurrency="3")  # type: ignore[arg-type]  # the wrong type is the point
 
 

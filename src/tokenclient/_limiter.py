@@ -9,7 +9,7 @@ releases it when it is garbage-collected, with a ``ResourceWarning`` like an unc
 order of arrival:
 
 1. for a concurrency slot (``max_concurrency`` requests in flight at most; at most
-   ``timeout`` seconds, else ``TimeoutError``), then
+   ``slot_timeout`` seconds, else ``TimeoutError``), then
 2. for the gate: the one waiter allowed to take a rate token at a time, then
 3. for its token and the end of any pause, decided by ``_core.ratelimit.TokenBucket``.
 
@@ -188,9 +188,7 @@ class _LimiterBase(Generic[SlotsT]):
     # count thread-safe without taking a lock on the hot path.
     _held: deque[None]
 
-    def _setup(
-        self, max_concurrency: int | None, requests_per_minute: float | None
-    ) -> int | None:
+    def _setup(self, max_concurrency: int | None, requests_per_minute: float | None) -> int | None:
         self.max_concurrency = _check_max_concurrency(max_concurrency)
         self._bucket = TokenBucket(requests_per_minute)
         self._held = deque()
@@ -250,13 +248,13 @@ class Limiter(_LimiterBase[FifoSemaphore]):
         self._gate = FifoSemaphore(1)
         self._lock = threading.Lock()
 
-    def acquire(self, timeout: float | None = None) -> None:
+    def acquire(self, slot_timeout: float | None = None) -> None:
         """Wait for a concurrency slot, a rate token and the end of any pause, in FIFO order.
 
-        ``TimeoutError`` if no slot came within ``timeout`` seconds (``None``: no limit).
+        ``TimeoutError`` if no slot came within ``slot_timeout`` seconds (``None``: no limit).
         """
-        if self._slots is not None and not self._slots.acquire(timeout):
-            raise _slot_timeout(timeout, self.max_concurrency)
+        if self._slots is not None and not self._slots.acquire(slot_timeout):
+            raise _slot_timeout(slot_timeout, self.max_concurrency)
         try:
             if self._paced():
                 self._wait_for_start()
@@ -340,10 +338,10 @@ class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
         self._slots = None if slots is None else anyio.Semaphore(slots)
         self._gate = anyio.Semaphore(1)
 
-    async def acquire(self, timeout: float | None = None) -> None:
+    async def acquire(self, slot_timeout: float | None = None) -> None:
         """Wait for a concurrency slot, a rate token and the end of any pause, in FIFO order.
 
-        ``TimeoutError`` if no slot came within ``timeout`` seconds (``None``: no limit).
+        ``TimeoutError`` if no slot came within ``slot_timeout`` seconds (``None``: no limit).
         """
         if self._slots is not None:
             try:
@@ -351,10 +349,10 @@ class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
                 # FIFO order and skips the event-loop round trip on the uncontended path.
                 self._slots.acquire_nowait()
             except anyio.WouldBlock:
-                with anyio.move_on_after(timeout) as waited:
+                with anyio.move_on_after(slot_timeout) as waited:
                     await self._slots.acquire()
                 if waited.cancelled_caught:  # anyio passed on a slot handed over meanwhile
-                    raise _slot_timeout(timeout, self.max_concurrency) from None
+                    raise _slot_timeout(slot_timeout, self.max_concurrency) from None
         try:
             if self._paced():
                 await self._wait_for_start()

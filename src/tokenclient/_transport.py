@@ -239,7 +239,9 @@ class AsyncRequester(_Decide[AsyncLimiter]):
         try:
             if not stream or not response.is_success:
                 await response.aread()
-                await response.aclose()  # frees the slot (read() does not close a body it had already)
+                await (
+                    response.aclose()
+                )  # frees the slot (read() does not close a body it had already)
         except BaseException:
             await response.aclose()
             raise
