@@ -16,11 +16,20 @@ import anyio
 import httpx
 import pytest
 
-from tokenclient import APITimeoutError, AsyncTokenClient, Stream, TokenClient
+from tokenclient import APITimeoutError, AsyncTokenClient, RateLimitError, Stream, TokenClient
+from tokenclient.testing import serve
 
 from ..support import AnyClient, Kind, resolve
 from .faultserver import FaultServer
-from .harness import HELLO, assert_settled, client_of, create, open_fds, open_stream
+from .harness import (
+    HELLO,
+    assert_settled,
+    client_of,
+    create,
+    open_fds,
+    open_stream,
+    retry_sleeps,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -85,6 +94,21 @@ async def _within(seconds: float, client: AnyClient) -> None:
 
 def create_sync(client: TokenClient) -> None:
     client.chat.completions.create(model="ok", messages=HELLO)
+
+
+async def test_a_429_hint_past_the_cap_fails_fast_and_pauses_nobody(kind: Kind) -> None:
+    # Before: the error was raised at once, but the client paused for the 60 s cap, so the
+    # next call on it slept a minute in silence.
+    with serve(api_key=None, retry_after=999_999_999) as base_url:
+        client = client_of(kind, base_url, max_concurrency=None)
+        began = time.monotonic()
+        with pytest.raises(RateLimitError) as raised:
+            await create(client, "error-429")
+        assert raised.value.retry_after == 999_999_999
+        assert retry_sleeps(client) == []  # raised at once, not retried
+        await _within(10, client)  # not paused
+        assert time.monotonic() - began < 3.0
+        await resolve(client.close())
 
 
 # --- 2,000 concurrent streams ---------------------------------------------------------------
