@@ -363,10 +363,8 @@ class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
         self._held.append(None)
 
     def bind(self, response: httpx.Response) -> None:
-        """Tie the slot taken by ``acquire()`` to ``response``: closing it releases the slot.
-
-        Call it inside the event loop that will wait on the limiter.
-        """
+        """Tie the slot taken by ``acquire()`` to ``response``: closing it releases the slot."""
+        # Called in the event loop the limiter's waiters run in: a finalizer schedules on it.
         if response.is_closed:  # its body was read already (a mock transport): nothing to hold
             self.release()
             return
