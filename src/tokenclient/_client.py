@@ -168,7 +168,12 @@ class _ClientBase:
         self._config = settings.resolve(self._http_kind)
         self._owns_http = settings.http_client is None
         self._runtime = Runtime()
-        return resolve_limits(self._config.provider, max_concurrency, requests_per_minute)
+        return resolve_limits(
+            self._config.provider,
+            max_concurrency,
+            requests_per_minute,
+            pool_size=_LIMITS.max_connections if self._owns_http else None,
+        )
 
     def with_options(
         self,
@@ -235,6 +240,7 @@ class TokenClient(_ClientBase, CustomRequests):
             the read timeout.
         max_concurrency: Most requests in flight at once (streams hold theirs until closed);
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
+            With the client's own pool, never more than its 100 connections.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
         max_response_bytes: Largest response body read, decoded (default 64 MiB), and most
@@ -385,7 +391,6 @@ class TokenClient(_ClientBase, CustomRequests):
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
-            on_close=self._requester.limiter.release,
             max_event_bytes=config.max_event_bytes,
             max_fold_bytes=config.max_response_bytes,
         )
@@ -426,6 +431,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             the read timeout.
         max_concurrency: Most requests in flight at once (streams hold theirs until closed);
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
+            With the client's own pool, never more than its 100 connections.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
         max_response_bytes: Largest response body read, decoded (default 64 MiB), and most
@@ -578,7 +584,6 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
-            on_close=self._requester.limiter.release,
             max_event_bytes=config.max_event_bytes,
             max_fold_bytes=config.max_response_bytes,
         )

@@ -213,11 +213,25 @@ def resolve_limits(
     provider: str | None,
     max_concurrency: int | NotGiven | None,
     requests_per_minute: float | NotGiven | None,
+    *,
+    pool_size: int | None = None,
 ) -> tuple[int | None, float | None]:
-    """The client's limits: an explicit argument (``None`` included) beats the preset's."""
+    """The client's limits: an explicit argument (``None`` included) beats the preset's.
+
+    ``pool_size`` (the client's own pool) caps the concurrency: httpcore 1.0's pool hands a
+    freed connection to every queued request at once, and all but one wake up for nothing
+    and queue again, so a queue inside the pool costs O(waiters) per response and its idle
+    connections can expire and be replaced. The limiter's FIFO queue keeps that queue empty.
+    """
     preset = PROVIDERS.get(provider) if provider is not None else None
     if isinstance(max_concurrency, NotGiven):
         max_concurrency = preset.max_concurrency if preset else None
     if isinstance(requests_per_minute, NotGiven):
         requests_per_minute = preset.requests_per_minute if preset else None
+    if pool_size is not None and (
+        max_concurrency is None
+        # an invalid value is left for the limiter to refuse, naming the option
+        or (type(max_concurrency) is int and max_concurrency > pool_size)
+    ):
+        max_concurrency = pool_size
     return max_concurrency, requests_per_minute

@@ -84,12 +84,10 @@ class Stream(Generic[ChunkT]):
         model: type[ChunkT],
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        on_close: Callable[[], None] | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         max_fold_bytes: int | None = None,
     ) -> None:
         self.response = response
-        self._on_close = on_close
         self._clock = clock
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
@@ -168,19 +166,11 @@ class Stream(Generic[ChunkT]):
         attach_request_id(completion, self.response.headers)
         return completion
 
-    def _closed(self) -> None:
-        on_close, self._on_close = self._on_close, None
-        if on_close is not None:  # exactly once, however often close() is called
-            on_close()
-
     def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
         self._finished = True
         self._ready.clear()
-        try:
-            self.response.close()
-        finally:
-            self._closed()
+        self.response.close()  # frees the client-side slot too: it is tied to the response
 
     def __enter__(self) -> Self:
         return self
@@ -217,12 +207,10 @@ class AsyncStream(Generic[ChunkT]):
         model: type[ChunkT],
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        on_close: Callable[[], None] | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         max_fold_bytes: int | None = None,
     ) -> None:
         self.response = response
-        self._on_close = on_close
         self._clock = clock
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
@@ -301,21 +289,13 @@ class AsyncStream(Generic[ChunkT]):
         attach_request_id(completion, self.response.headers)
         return completion
 
-    def _closed(self) -> None:
-        on_close, self._on_close = self._on_close, None
-        if on_close is not None:  # exactly once, however often close() is called
-            on_close()
-
     async def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
         self._finished = True
         self._ready.clear()
         # Shielded: a cancelled task must still close its connection instead of leaking it.
         with anyio.CancelScope(shield=True):
-            try:
-                await self.response.aclose()
-            finally:
-                self._closed()
+            await self.response.aclose()  # frees the client-side slot too
 
     async def __aenter__(self) -> Self:
         return self

@@ -27,13 +27,24 @@ import httpx
 
 from ._core import retry
 from ._core.response import make_status_error
-from ._exceptions import APIResponseValidationError, connection_error
+from ._exceptions import APIResponseValidationError, APITimeoutError, connection_error
 from ._limiter import AsyncLimiter, Limiter
 from ._runtime import Runtime
 
 __all__ = ["AsyncRequester", "Requester"]
 
 log = logging.getLogger("tokenclient")
+
+
+def _pool_timeout(request: httpx.Request) -> float | None:
+    """The request's pool timeout, which also bounds the wait for a client-side slot."""
+    timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+    return timeouts.get("pool")
+
+
+def _no_slot(error: TimeoutError, request: httpx.Request) -> httpx.PoolTimeout:
+    """No client-side slot came free in time: nothing was sent, as with httpx's own pool."""
+    return httpx.PoolTimeout(str(error), request=request)
 
 
 def _log_attempt(request: httpx.Request, attempt: int) -> None:
@@ -184,10 +195,12 @@ class _RetryLoopBase(Generic[LimiterT]):
             random=self.runtime.random(),
         )
         _log_decision(request, attempt, decision)
-        if response.status_code == 429 and decision.retry_after is not None:
+        hint = decision.retry_after
+        if response.status_code == 429 and hint is not None and hint <= policy.max_retry_after:
             # A 429 hint holds back every new request on this client, not just this one, so
-            # concurrent calls do not all run into the same wall. Never longer than we'd sleep.
-            self.limiter.pause(min(decision.retry_after, policy.max_retry_after))
+            # concurrent calls do not all run into the same wall. A hint past the cap is not
+            # slept by this call, so it pauses nobody either: each call gets its own 429.
+            self.limiter.pause(hint)
         if not decision.retry:
             raise make_status_error(response, now=now)
         return decision
@@ -221,39 +234,53 @@ class Requester(_RetryLoopBase[Limiter]):
 
         Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
         included unless ``stream``. With ``stream``, the returned response holds a limiter
-        slot: the caller closes the response and calls ``limiter.release()``.
+        slot until it is closed.
         """
         attempt = 0
         while True:
-            self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            try:  # before the HTTP timeouts start; bounded by the pool timeout
+                self.limiter.acquire(_pool_timeout(request))
+            except TimeoutError as exc:
+                raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             _log_attempt(request, attempt)
             try:
-                deadline = _Attempt(request, attempt_timeout)
-                try:
-                    response = self.http.send(request, stream=True)
-                    try:
-                        if not stream or not response.is_success:
-                            _read(response, deadline, max_bytes)
-                    except BaseException:
-                        response.close()
-                        raise
-                finally:
-                    deadline.restore()
-            except BaseException as exc:
-                self.limiter.release()
-                if not isinstance(exc, httpx.TransportError):
-                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+                response = self._attempt(request, stream, max_bytes, attempt_timeout)
+            except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
                 if response.is_success:
-                    if not stream:
-                        self.limiter.release()
                     return response
-                self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
             self.runtime.sleep(decision.delay)
             attempt += 1
+
+    def _attempt(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        max_bytes: int | None,
+        attempt_timeout: float | None,
+    ) -> httpx.Response:
+        """One send holding the slot ``acquire()`` took; the slot goes with the response."""
+        deadline = _Attempt(request, attempt_timeout)
+        try:
+            try:
+                response = self.http.send(request, stream=True)
+            except BaseException:
+                self.limiter.release()
+                raise
+            self.limiter.bind(response)  # from here on, closing the response frees the slot
+            try:
+                if not stream or not response.is_success:
+                    _read(response, deadline, max_bytes)
+                    response.close()  # frees the slot (the body is kept)
+            except BaseException:
+                response.close()
+                raise
+            return response
+        finally:
+            deadline.restore()
 
 
 class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
@@ -284,43 +311,57 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
 
         Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
         included unless ``stream``. With ``stream``, the returned response holds a limiter
-        slot: the caller closes the response and calls ``limiter.release()``.
+        slot until it is closed.
         """
         attempt = 0
         while True:
-            await self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            try:  # before the HTTP timeouts start; bounded by the pool timeout
+                await self.limiter.acquire(_pool_timeout(request))
+            except TimeoutError as exc:
+                raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             _log_attempt(request, attempt)
             try:
-                deadline = _Attempt(request, attempt_timeout)
-                response: httpx.Response | None = None
-                try:
-                    # Async reads can be cancelled: the deadline holds for trickled headers too.
-                    limit = None if deadline.deadline is None else deadline.left()
-                    with anyio.move_on_after(limit) as scope:
-                        response = await self.http.send(request, stream=True)
-                        try:
-                            if not stream or not response.is_success:
-                                await _aread(response, deadline, max_bytes)
-                        except BaseException:
-                            with anyio.CancelScope(shield=True):
-                                await response.aclose()
-                            raise
-                    if scope.cancelled_caught or response is None:
-                        deadline.expired()
-                finally:
-                    deadline.restore()
-            except BaseException as exc:
-                self.limiter.release()
-                if not isinstance(exc, httpx.TransportError):
-                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+                response = await self._attempt(request, stream, max_bytes, attempt_timeout)
+            except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
                 if response.is_success:
-                    if not stream:
-                        self.limiter.release()
                     return response
-                self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
             await self.runtime.async_sleep(decision.delay)
             attempt += 1
+
+    async def _attempt(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        max_bytes: int | None,
+        attempt_timeout: float | None,
+    ) -> httpx.Response:
+        """One send holding the slot ``acquire()`` took; the slot goes with the response."""
+        deadline = _Attempt(request, attempt_timeout)
+        response: httpx.Response | None = None
+        try:
+            # Async reads can be cancelled: the deadline holds for trickled headers too.
+            limit = None if deadline.deadline is None else deadline.left()
+            with anyio.move_on_after(limit) as scope:
+                try:
+                    response = await self.http.send(request, stream=True)
+                except BaseException:
+                    self.limiter.release()
+                    raise
+                self.limiter.bind(response)  # from here on, closing it frees the slot
+                try:
+                    if not stream or not response.is_success:
+                        await _aread(response, deadline, max_bytes)
+                        await response.aclose()  # frees the slot (the body is kept)
+                except BaseException:
+                    with anyio.CancelScope(shield=True):
+                        await response.aclose()
+                    raise
+            if scope.cancelled_caught or response is None:
+                deadline.expired()
+        finally:
+            deadline.restore()
+        return response
