@@ -201,6 +201,12 @@ def _raw_schema(adapter: TypeAdapter[object]) -> dict[str, object]:
 def _strict_from(raw: dict[str, object]) -> tuple[dict[str, object], bool, bool]:
     """(strict schema, wrapped, fully strict) from a pydantic JSON schema."""
     schema = copy.deepcopy(raw)
+    root_all_of = _as_list(schema.get("allOf")) or []
+    if len(root_all_of) == 1 and isinstance(root_all_of[0], dict):
+        only = cast("dict[str, object]", root_all_of[0])
+        if set(only) == {"$ref"}:  # pydantic < 2.9 wraps a recursive root's $ref in allOf
+            del schema["allOf"]
+            schema["$ref"] = only["$ref"]
     ref = schema.get("$ref")
     if isinstance(ref, str):  # a recursive model's root points into $defs
         target = copy.deepcopy(_resolve(schema, ref))
