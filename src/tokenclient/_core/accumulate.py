@@ -33,6 +33,7 @@ once and ``add()`` may continue after it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from ..types.chat import (
     ChatCompletion,
@@ -278,6 +279,30 @@ class ChatCompletionAccumulator:
             if extra is not None:
                 extra.update(self._extra)
         return completion
+
+    # --- read-only views for stream events (tokenclient._core.stream_events) ---------------
+
+    def text(self, index: int, part: Literal["content", "refusal", "reasoning"]) -> str:
+        """Choice ``index``'s ``content``, ``refusal`` or ``reasoning`` text so far (``""``)."""
+        state = self._choices.get(index)
+        if state is None:
+            return ""
+        if part == "content":
+            return "".join(state.content)
+        return "".join(state.refusal if part == "refusal" else state.reasoning)
+
+    def last_tool_index(self, index: int) -> int | None:
+        """The ``tool_calls`` position the last tool-call piece of choice ``index`` went to."""
+        state = self._choices.get(index)
+        return None if state is None else state.last_tool
+
+    def tool_call(self, index: int, tool_index: int) -> tuple[str, str, str]:
+        """``(id, name, arguments)`` of a tool call of choice ``index`` so far."""
+        state = self._choices.get(index)
+        call = None if state is None else state.tools.get(tool_index)
+        if call is None:
+            return "", "", ""
+        return call.id or "", call.name or "", "".join(call.arguments)
 
 
 def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:

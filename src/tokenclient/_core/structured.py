@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeAlias, TypeVar, cast, get_args, overload
+from typing import Generic, Literal, TypeVar, cast, get_args, overload
 
 from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -50,6 +50,7 @@ from ..types.parsed import (
     ParsedFunction,
     ParsedFunctionToolCall,
 )
+from .strategy_memo import Strategy, StrategyMemo
 
 __all__ = [
     "STRATEGIES",
@@ -69,6 +70,7 @@ __all__ = [
     "output_spec",
     "output_text",
     "parse_completion",
+    "parse_tool_arguments",
     "repair_messages",
     "schema_name",
     "strategy_order",
@@ -78,9 +80,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-Strategy: TypeAlias = Literal["json_schema", "json_object", "tool"]
-"""How the schema is put to the model."""
 
 STRATEGIES: tuple[Strategy, ...] = ("json_schema", "json_object", "tool")
 """The fallback order: native structured outputs, then JSON mode, then a forced tool call."""
@@ -434,43 +433,6 @@ def is_unsupported_response_format(status: int, body: object) -> bool:
     return any(_FORMAT_WORDS.search(text) for text in _strings(body))
 
 
-class StrategyMemo:
-    """Which strategy worked, per ``(base_url, model)``; thread-safe, the oldest entries dropped.
-
-    The client keeps one, so that after ``json_schema`` was refused once by a model, later
-    calls to it go straight to the fallback that worked.
-    """
-
-    def __init__(self, max_entries: int = 1024) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be >= 1")
-        self._max = max_entries
-        self._entries: OrderedDict[tuple[str, str], Strategy] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, base_url: str, model: str) -> Strategy | None:
-        """The remembered strategy, or None."""
-        with self._lock:
-            return self._entries.get((base_url, model))
-
-    def remember(self, base_url: str, model: str, strategy: Strategy) -> None:
-        """Note that ``strategy`` worked for ``model`` at ``base_url``."""
-        with self._lock:
-            self._entries[(base_url, model)] = strategy
-            self._entries.move_to_end((base_url, model))
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-
-    def forget(self, base_url: str, model: str) -> None:
-        """Drop what was remembered for ``model`` (no error when nothing was)."""
-        with self._lock:
-            self._entries.pop((base_url, model), None)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
-
 # --- what came back ------------------------------------------------------------------------
 
 
@@ -680,7 +642,13 @@ def tool_registry() -> ToolRegistry:
     return _TOOLS
 
 
-def _parse_arguments(spec: ToolSpec, arguments: str, completion: ChatCompletion) -> object:
+def parse_tool_arguments(
+    spec: ToolSpec, arguments: str, completion: ChatCompletion | None = None
+) -> object:
+    """A typed tool's arguments validated: the model, or a dict of a function's arguments.
+
+    Raises ``ToolArgumentsError`` naming the tool and the first invalid field.
+    """
     try:
         value = spec.adapter.validate_json(extract_json_text(arguments) or "{}")
     except ValidationError as exc:
@@ -791,7 +759,7 @@ def parse_completion(
                     continue
                 typed = typed_tools.get(function.name)
                 arguments = (
-                    _parse_arguments(typed, function.arguments, completion)
+                    parse_tool_arguments(typed, function.arguments, completion)
                     if typed is not None
                     else None
                 )
