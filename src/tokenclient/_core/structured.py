@@ -679,10 +679,19 @@ _Choice = ParsedChoice[object]
 _Completion = ParsedChatCompletion[object]
 
 
-def _construct(cls: type[_M], values: Mapping[str, object]) -> _M:
-    """``cls`` built from already-validated values, without validating them again."""
+def _construct(
+    cls: type[_M], values: Mapping[str, object], source: BaseModel, *, unset: str = ""
+) -> _M:
+    """``cls`` built from already-validated values, without validating them again.
+
+    The fields set are ``source`` 's (less ``unset``), so the parsed forms dump with
+    ``exclude_unset`` as their originals do: a parsed message sent back in ``messages`` carries
+    no ``parsed`` nor a ``tool_calls: null`` the provider never sent.
+    """
     construct: Callable[..., _M] = cls.model_construct
-    return construct(**values)
+    fields_set = set(source.model_fields_set)
+    fields_set.discard(unset)
+    return construct(_fields_set=fields_set, **values)
 
 
 def _fields(model: object) -> dict[str, object]:
@@ -753,7 +762,7 @@ def parse_completion(
             for call in message.tool_calls:
                 function = call.function
                 if function is None:
-                    calls.append(_construct(ParsedFunctionToolCall, _fields(call)))
+                    calls.append(_construct(ParsedFunctionToolCall, _fields(call), call))
                     continue
                 if spec is not None and strategy == "tool" and function.name == spec.name:
                     continue
@@ -764,18 +773,23 @@ def parse_completion(
                     else None
                 )
                 parsed_function = _construct(
-                    ParsedFunction, {**_fields(function), "parsed_arguments": arguments}
+                    ParsedFunction, {**_fields(function), "parsed_arguments": arguments}, function
                 )
                 calls.append(
                     _construct(
-                        ParsedFunctionToolCall, {**_fields(call), "function": parsed_function}
+                        ParsedFunctionToolCall,
+                        {**_fields(call), "function": parsed_function},
+                        call,
                     )
                 )
         parsed_message = _construct(
-            _Message, {**_fields(message), "parsed": parsed, "tool_calls": calls or None}
+            _Message,
+            {**_fields(message), "parsed": parsed, "tool_calls": calls or None},
+            message,
+            unset="" if calls else "tool_calls",
         )
-        choices.append(_construct(_Choice, {**_fields(choice), "message": parsed_message}))
-    whole = _construct(_Completion, {**_fields(completion), "choices": choices})
+        choices.append(_construct(_Choice, {**_fields(choice), "message": parsed_message}, choice))
+    whole = _construct(_Completion, {**_fields(completion), "choices": choices}, completion)
     return cast("ParsedChatCompletion[T]", whole)
 
 
