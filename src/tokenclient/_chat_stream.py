@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, cast
+from typing import TYPE_CHECKING, Generic, TypeAlias, cast
 
 from typing_extensions import Self, TypeVar
 
@@ -239,13 +239,19 @@ class AsyncChatCompletionStream(Generic[ContentT]):
         await self.close()
 
 
+StreamOpener: TypeAlias = Callable[[], ChatCompletionStream[ContentT]]
+"""Sends the request of a ``ChatCompletionStreamManager``."""
+AsyncStreamOpener: TypeAlias = Callable[[], Awaitable[AsyncChatCompletionStream[ContentT]]]
+"""Sends the request of an ``AsyncChatCompletionStreamManager``."""
+
+
 class ChatCompletionStreamManager(Generic[ContentT]):
     """What ``stream()`` returns: ``with`` opens the request and gives the stream, and closes it.
 
     The arguments were checked when ``stream()`` was called; the request is sent on entering.
     """
 
-    def __init__(self, open_stream: Callable[[], ChatCompletionStream[ContentT]]) -> None:
+    def __init__(self, open_stream: StreamOpener[ContentT]) -> None:
         self._open = open_stream
         self._stream: ChatCompletionStream[ContentT] | None = None
 
@@ -270,9 +276,7 @@ class AsyncChatCompletionStreamManager(Generic[ContentT]):
     The arguments were checked when ``stream()`` was called; the request is sent on entering.
     """
 
-    def __init__(
-        self, open_stream: Callable[[], Awaitable[AsyncChatCompletionStream[ContentT]]]
-    ) -> None:
+    def __init__(self, open_stream: AsyncStreamOpener[ContentT]) -> None:
         self._open = open_stream
         self._stream: AsyncChatCompletionStream[ContentT] | None = None
 

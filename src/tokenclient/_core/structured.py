@@ -691,11 +691,17 @@ def _construct(
     construct: Callable[..., _M] = cls.model_construct
     fields_set = set(source.model_fields_set)
     fields_set.discard(unset)
-    return construct(_fields_set=fields_set, **values)
+    built = construct(_fields_set=fields_set, **values)
+    for name, value in vars(source).items():
+        if name[:1] == "_":  # the request id and route the client set on the original
+            object.__setattr__(built, name, value)
+    return built
 
 
 def _fields(model: object) -> dict[str, object]:
-    values = dict(cast("dict[str, object]", vars(model)))
+    # Not the instance values of ``_request_id``/``_route`` (see ``_construct``), which live in
+    # ``__dict__`` too and would otherwise turn into extra fields.
+    values = {k: v for k, v in cast("dict[str, object]", vars(model)).items() if k[:1] != "_"}
     values.update(getattr(model, "__pydantic_extra__", None) or {})
     return values
 
