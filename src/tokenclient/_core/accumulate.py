@@ -288,8 +288,15 @@ class ChatCompletionAccumulator:
         if state is None:
             return ""
         if part == "content":
-            return "".join(state.content)
-        return "".join(state.refusal if part == "refusal" else state.reasoning)
+            pieces = state.content
+        else:
+            pieces = state.refusal if part == "refusal" else state.reasoning
+        if len(pieces) == 1:
+            return pieces[0]
+        joined = "".join(pieces)
+        if pieces:
+            pieces[:] = [joined]  # compacted: a snapshot per delta copies one string, not n
+        return joined
 
     def last_tool_index(self, index: int) -> int | None:
         """The ``tool_calls`` position the last tool-call piece of choice ``index`` went to."""

@@ -182,6 +182,8 @@ class Completions:
 
         Invalid arguments raise ``InvalidRequestError`` (a ``ValueError``) naming the field,
         before anything is sent. See ``ChatCompletionCreateParams`` for every parameter.
+        The result is not parsed, as in the OpenAI SDK: ``parse()`` validates the output as a
+        type and the arguments of ``function_tool`` tools.
         """
         body, options = _split(params, stream)
         if stream:
@@ -343,6 +345,8 @@ class AsyncCompletions:
 
         Invalid arguments raise ``InvalidRequestError`` (a ``ValueError``) naming the field,
         before anything is sent. See ``ChatCompletionCreateParams`` for every parameter.
+        The result is not parsed, as in the OpenAI SDK: ``parse()`` validates the output as a
+        type and the arguments of ``function_tool`` tools.
         """
         body, options = _split(params, stream)
         if stream:
