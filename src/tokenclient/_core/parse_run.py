@@ -27,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Generic, Literal, TypeVar, cast
 
-from pydantic_core import ErrorDetails
-
 from .._exceptions import InvalidRequestError, StructuredOutputError, ToolArgumentsError
 from ..types.chat import ChatCompletion
 from ..types.parsed import ParsedChatCompletion
@@ -39,6 +37,7 @@ from .structured import (
     Strategy,
     apply_strategy,
     is_unsupported_response_format,
+    no_output,
     output_text,
     parse_completion,
     repair_messages,
@@ -157,7 +156,7 @@ class ParseRun(Generic[T]):
             if message.refusal:
                 continue
             raw = output_text(message, strategy, spec)
-            result: T | Invalid = Invalid("", [_missing()])
+            result: T | Invalid = no_output()
             if raw is not None:
                 result = validate_output(spec, raw)
             if isinstance(result, Invalid):
@@ -173,12 +172,3 @@ def _tools_of(body: Mapping[str, object]) -> list[Mapping[str, object]]:
         return []
     items = cast("list[object]", tools)
     return [cast("Mapping[str, object]", tool) for tool in items if isinstance(tool, dict)]
-
-
-def _missing() -> ErrorDetails:
-    return {
-        "type": "missing",
-        "loc": (),
-        "msg": "The model sent no output (no content and no tool call)",
-        "input": None,
-    }

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Generic, TypeVar
 
-from .._exceptions import StructuredOutputError, ToolArgumentsError
+from .._exceptions import ToolArgumentsError
 from ..types.chat import ChatCompletionChunk, ChunkChoice
 from ..types.chat_stream_events import (
     ChatCompletionStreamEvent,
@@ -38,7 +38,7 @@ from .structured import (
     Invalid,
     OutputSpec,
     ToolSpec,
-    format_errors,
+    output_error,
     parse_tool_arguments,
     validate_output,
 )
@@ -138,12 +138,7 @@ class StreamEvents(Generic[T]):
             return None
         result = validate_output(spec, content)
         if isinstance(result, Invalid):
-            raise StructuredOutputError(
-                f"the output does not match {spec.name}:\n{format_errors(result.errors)}",
-                raw=content,
-                errors=result.errors,
-                completion=self._accumulator.result(),
-            )
+            raise output_error(spec, result, content, self._accumulator.result())
         return result
 
     def _tool_done(self, index: int, tool_index: int) -> ToolCallDoneEvent:

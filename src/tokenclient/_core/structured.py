@@ -67,6 +67,8 @@ __all__ = [
     "format_errors",
     "is_unsupported_response_format",
     "next_strategy",
+    "no_output",
+    "output_error",
     "output_spec",
     "output_text",
     "parse_completion",
@@ -751,16 +753,11 @@ def parse_completion(
         parsed: T | None = None
         if spec is not None and not message.refusal:
             raw = output_text(message, strategy, spec)
-            result: T | Invalid = Invalid("", _no_output())
+            result: T | Invalid = no_output()
             if raw is not None:
                 result = validate_output(spec, raw)
             if isinstance(result, Invalid):
-                raise StructuredOutputError(
-                    f"the output does not match {spec.name}:\n{format_errors(result.errors)}",
-                    raw=raw,
-                    errors=result.errors,
-                    completion=completion,
-                )
+                raise output_error(spec, result, raw, completion)
             parsed = result
         calls: list[ParsedFunctionToolCall] | None = None
         if message.tool_calls is not None:
@@ -799,12 +796,24 @@ def parse_completion(
     return cast("ParsedChatCompletion[T]", whole)
 
 
-def _no_output() -> list[ErrorDetails]:
-    return [
-        {
-            "type": "missing",
-            "loc": (),
-            "msg": "The model sent no output (no content and no tool call)",
-            "input": None,
-        }
-    ]
+def no_output() -> Invalid:
+    """The :class:`Invalid` of a message with no output at all (no content, no tool call)."""
+    error: ErrorDetails = {
+        "type": "missing",
+        "loc": (),
+        "msg": "The model sent no output (no content and no tool call)",
+        "input": None,
+    }
+    return Invalid("", [error])
+
+
+def output_error(
+    spec: OutputSpec[T], invalid: Invalid, raw: str | None, completion: ChatCompletion | None
+) -> StructuredOutputError:
+    """The ``StructuredOutputError`` for output of ``spec`` 's type that did not validate."""
+    return StructuredOutputError(
+        f"the output does not match {spec.name}:\n{format_errors(invalid.errors)}",
+        raw=raw,
+        errors=invalid.errors,
+        completion=completion,
+    )
