@@ -232,3 +232,24 @@ async def test_a_refused_forced_strategy_raises_on_entering(kind: Kind, api: Fak
         )
     assert len(api.requests) == 1
     await close(client)
+
+
+@KINDS
+async def test_leaving_early_closes_the_stream(kind: Kind, api: FakeAPI) -> None:
+    client = make_client(kind, api)
+    messages = user("one two three four")
+    if isinstance(client, AsyncTokenClient):
+        async with client.chat.completions.stream(model="qwen3-8b", messages=messages) as first:
+            async for event in first:
+                if isinstance(event, ContentDeltaEvent):
+                    break
+        closed = first.response.is_closed
+    else:
+        assert isinstance(client, TokenClient)
+        with client.chat.completions.stream(model="qwen3-8b", messages=messages) as second:
+            for event in second:
+                if isinstance(event, ContentDeltaEvent):
+                    break
+        closed = second.response.is_closed
+    assert closed
+    await close(client)

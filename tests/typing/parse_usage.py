@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import BaseModel, TypeAdapter
-from typing_extensions import assert_type
+from typing_extensions import TypedDict, assert_type
 
 from tokenclient import (
     AsyncChatCompletionStream,
@@ -36,6 +36,10 @@ class Point:
     x: int
 
 
+class Row(TypedDict):
+    sku: str
+
+
 def sync_parse(client: TokenClient) -> None:
     completions = client.chat.completions
     completion = completions.parse(model="m", messages=MESSAGES, response_format=Person)
@@ -56,6 +60,12 @@ def sync_parse(client: TokenClient) -> None:
         model="m", messages=MESSAGES, response_format=TypeAdapter(list[Person])
     )
     assert_type(listed.choices[0].message.parsed, list[Person] | None)
+    aliased = completions.parse(model="m", messages=MESSAGES, response_format=list[Person])
+    assert_type(aliased, ParsedChatCompletion[list[Person]])
+    assert_type(
+        completions.parse(model="m", messages=MESSAGES, response_format=Row),
+        ParsedChatCompletion[Row],
+    )
     tools_only = completions.parse(model="m", messages=MESSAGES)
     assert_type(tools_only, ParsedChatCompletion[None])
     completions.parse(model="m", messages=MESSAGES, strategy="xml")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]  # not a strategy
