@@ -155,13 +155,9 @@ async def test_tool_call_events(kind: Kind, api: FakeAPI) -> None:
     names = kinds(events)
     first_done = names.index("ToolCallDoneEvent")
     assert names[:first_done] == (
-        ["ReasoningDeltaEvent"] * 10 + ["ToolCallArgumentsDeltaEvent"] * 4
-    )  # the reasoning's pieces, then call 0: its header and three argument pieces
-    assert names[first_done + 1 :] == [
-        *["ToolCallArgumentsDeltaEvent"] * 3,
-        "ReasoningDoneEvent",
-        "ToolCallDoneEvent",
-    ]
+        ["ReasoningDeltaEvent"] * 10 + ["ReasoningDoneEvent"] + ["ToolCallArgumentsDeltaEvent"] * 4
+    )  # the reasoning's pieces, done when call 0 starts: its header and three argument pieces
+    assert names[first_done + 1 :] == [*["ToolCallArgumentsDeltaEvent"] * 3, "ToolCallDoneEvent"]
     pieces = [e for e in events if isinstance(e, ToolCallArgumentsDeltaEvent)]
     assert {(e.index, e.name) for e in pieces} == {(0, "get_weather"), (1, "get_weather")}
     assert "".join(e.arguments_delta for e in pieces if e.index == 1) == '{"city": "Rome"}'

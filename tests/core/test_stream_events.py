@@ -86,6 +86,18 @@ def test_index_less_tool_pieces_follow_the_fold() -> None:
     ]
 
 
+def test_reasoning_that_resumes_is_finished_again() -> None:
+    events, _ = fold(
+        [
+            chunk(delta(reasoning_content="a")),
+            chunk(delta(content="x")),
+            chunk(delta(reasoning_content="b")),
+        ]
+    )
+    done = [e for e in events if isinstance(e, ReasoningDoneEvent)]
+    assert done == [ReasoningDoneEvent("a"), ReasoningDoneEvent("ab")]  # the second at the end
+
+
 def test_a_stream_without_finish_reason_still_finishes() -> None:
     events, _ = fold([chunk(delta(content="Hi")), chunk(delta(content=" you"))])
     assert events[-1] == ContentDoneEvent("Hi you", None)
@@ -166,11 +178,13 @@ def test_the_fold_and_the_events_take_every_reasoning_name() -> None:
             chunk(delta(content="42", finish="stop")),
         ]
     )
-    assert events[:2] == [
+    assert events == [
         ReasoningDeltaEvent("Let me ", "Let me "),
         ReasoningDeltaEvent("think.", "Let me think."),
+        ReasoningDoneEvent("Let me think."),  # the answer starts
+        ContentDeltaEvent("42", "42"),
+        ContentDoneEvent("42", None),
     ]
-    assert ReasoningDoneEvent("Let me think.") in events
     completion = accumulator.result()
     assert completion.choices[0].message.reasoning_content == "Let me think."
     parsed = ChatCompletion.model_validate_json(completion.model_dump_json())

@@ -6,12 +6,15 @@ the tool call a piece went to) and returns the typed events of
 :mod:`tokenclient.types.chat_stream_events`. There is no second accumulator: snapshots and
 finished values are the fold's own.
 
-A choice's reasoning, content, refusal and open tool call are finished by its
-``finish_reason``, or by the end of the stream (:meth:`StreamEvents.finish`) for providers
-that send none. A tool call is finished when a piece for another call of the same choice
-arrives. ``ContentDoneEvent.parsed`` is validated against the ``response_format`` type and
-``ToolCallDoneEvent.parsed_arguments`` against a ``function_tool`` 's type: output that does not
-validate raises ``StructuredOutputError`` / ``ToolArgumentsError``, as ``parse()`` does.
+A choice's content, refusal and open tool call are finished by its ``finish_reason``, or by
+the end of the stream (:meth:`StreamEvents.finish`) for providers that send none. A tool call
+is finished when a piece for another call of the same choice arrives, and the reasoning when
+the answer (content, refusal or a tool call) starts, or with the rest; reasoning that resumes
+later is finished again, its done event holding all the reasoning so far.
+
+``ContentDoneEvent.parsed`` is validated against the ``response_format`` type and
+``ToolCallDoneEvent.parsed_arguments`` against a ``function_tool`` 's type: output that does
+not validate raises ``StructuredOutputError`` / ``ToolArgumentsError``, as ``parse()`` does.
 """
 
 from __future__ import annotations
@@ -51,7 +54,15 @@ T = TypeVar("T")
 class StreamEvents(Generic[T]):
     """The events of each chunk, from the stream's accumulator (which must fold it first)."""
 
-    __slots__ = ("_accumulator", "_finished", "_open_tool", "_seen", "_spec", "_tools")
+    __slots__ = (
+        "_accumulator",
+        "_finished",
+        "_open_tool",
+        "_reasoning",
+        "_seen",
+        "_spec",
+        "_tools",
+    )
 
     def __init__(
         self,
@@ -68,6 +79,8 @@ class StreamEvents(Generic[T]):
         self._seen: dict[int, None] = {}
         """The choices seen, in order (a dict keeps the order)."""
         self._finished: set[int] = set()
+        self._reasoning: set[int] = set()
+        """The choices whose reasoning has pieces not yet finished by a done event."""
 
     def events(self, chunk: ChatCompletionChunk) -> list[ChatCompletionStreamEvent[T]]:
         """The events ``chunk`` caused, its :class:`ChunkEvent` first."""
@@ -92,6 +105,9 @@ class StreamEvents(Generic[T]):
         if delta.reasoning_content:
             snapshot = accumulator.text(index, "reasoning")
             found.append(ReasoningDeltaEvent(delta.reasoning_content, snapshot, index))
+            self._reasoning.add(index)
+        if index in self._reasoning and (delta.content or delta.refusal or delta.tool_calls):
+            self._reasoning_done(index, found)  # the answer starts: the thinking is over
         if delta.content:
             snapshot = accumulator.text(index, "content")
             found.append(ContentDeltaEvent(delta.content, snapshot, index))
@@ -118,9 +134,8 @@ class StreamEvents(Generic[T]):
     def _done(self, index: int, found: list[ChatCompletionStreamEvent[T]]) -> None:
         self._finished.add(index)
         accumulator = self._accumulator
-        reasoning = accumulator.text(index, "reasoning")
-        if reasoning:
-            found.append(ReasoningDoneEvent(reasoning, index))
+        if index in self._reasoning:
+            self._reasoning_done(index, found)
         refusal = accumulator.text(index, "refusal")
         content = accumulator.text(index, "content")
         if content:
@@ -131,6 +146,10 @@ class StreamEvents(Generic[T]):
         open_tool = self._open_tool.pop(index, None)
         if open_tool is not None:
             found.append(self._tool_done(index, open_tool))
+
+    def _reasoning_done(self, index: int, found: list[ChatCompletionStreamEvent[T]]) -> None:
+        self._reasoning.discard(index)
+        found.append(ReasoningDoneEvent(self._accumulator.text(index, "reasoning"), index))
 
     def _parse(self, content: str) -> T | None:
         spec = self._spec

@@ -1,10 +1,11 @@
 """The events of ``client.chat.completions.stream()``: what each chunk changed, typed.
 
 Iterating a ``ChatCompletionStream`` gives, for every chunk, a :class:`ChunkEvent` and then
-the events the chunk caused, in this order per choice: reasoning, content and refusal deltas,
-tool-call argument deltas, then the ``...DoneEvent`` s of the parts the chunk finished (a
-choice's parts finish with its ``finish_reason``, a tool call when the next one starts).
-Every event but ``ChunkEvent`` carries ``choice_index`` (0 unless ``n`` > 1).
+the events the chunk caused, in this order per choice: reasoning deltas, content and refusal
+deltas, tool-call argument deltas, then the ``...DoneEvent`` s of the parts the chunk
+finished. The reasoning is done when the answer starts; a tool call when the next one starts;
+the rest with the choice's ``finish_reason`` (or the end of the stream). Every event but
+``ChunkEvent`` carries ``choice_index`` (0 unless ``n`` > 1).
 
 The events are frozen dataclasses, so ``match`` statements read well::
 
@@ -111,7 +112,7 @@ class ReasoningDeltaEvent:
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDoneEvent:
-    """A choice's reasoning is complete."""
+    """A choice's reasoning is complete: the answer started (or the choice finished)."""
 
     reasoning: str
     """The whole reasoning text."""
