@@ -338,6 +338,12 @@ async def test_bad_arguments_are_refused_before_sending(kind: Kind, api: FakeAPI
         await parse(client, "qwen3-8b", {"type": "json_object"})
     with pytest.raises(InvalidRequestError, match=r"response_format: .* not a type"):
         await parse(client, "qwen3-8b", 42)
+    with pytest.raises(InvalidRequestError, match="response_format: None is not a type"):
+        await resolve(
+            cast("Callable[..., object]", client.chat.completions.parse)(
+                model="m", messages=ADA, response_format=None
+            )
+        )
     with pytest.raises(InvalidRequestError, match="stream: not an argument"):
         await parse(client, "qwen3-8b", stream=True)
     with pytest.raises(InvalidRequestError, match="temperature"):

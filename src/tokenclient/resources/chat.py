@@ -129,6 +129,10 @@ def _prepare(
         )
     chosen = check_parse_options(strategy, max_repairs, stream=stream)
     spec: OutputSpec[object] | None = None
+    if response_format is None:
+        raise InvalidRequestError(
+            "response_format: None is not a type; leave it out to parse only the tools"
+        )
     if not isinstance(response_format, NotGiven):
         if isinstance(response_format, Mapping):
             raise InvalidRequestError(
