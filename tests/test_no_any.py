@@ -25,7 +25,7 @@ import typing_extensions
 import tokenclient
 import tokenclient.testing
 import tokenclient.types
-from tokenclient import AsyncStream, Stream
+from tokenclient import AsyncStream, Stream, _chat_stream
 from tokenclient._runtime import Runtime
 from tokenclient.resources import _api, chat, images, models, videos
 
@@ -61,10 +61,14 @@ _PUBLIC_DUNDERS = frozenset(
 
 def _namespace() -> dict[str, object]:
     """Names that modules import only for type checking, so annotations can be resolved."""
-    names: dict[str, object] = {"BaseModel": pydantic.BaseModel, "Runtime": Runtime}
+    names: dict[str, object] = {
+        "BaseModel": pydantic.BaseModel,
+        "TypeAdapter": pydantic.TypeAdapter,
+        "Runtime": Runtime,
+    }
     for module in (tokenclient, tokenclient.types, tokenclient.testing):
         names.update((name, getattr(module, name)) for name in module.__all__)
-    for module in (_api, chat, models, images, videos):
+    for module in (_api, chat, models, images, videos, _chat_stream):
         names.update(vars(module))
     return {name: value for name, value in names.items() if not name.startswith("__")}
 

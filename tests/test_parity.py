@@ -20,6 +20,8 @@ TWINS = [
     ("tokenclient._transport", "Requester", "AsyncRequester"),
     ("tokenclient._limiter", "Limiter", "AsyncLimiter"),
     ("tokenclient._streaming", "Stream", "AsyncStream"),
+    ("tokenclient._chat_stream", "ChatCompletionStream", "AsyncChatCompletionStream"),
+    ("tokenclient._chat_stream", "ChatCompletionStreamManager", "AsyncChatCompletionStreamManager"),
     ("tokenclient.resources.models", "Models", "AsyncModels"),
     ("tokenclient.resources.chat", "Chat", "AsyncChat"),
     ("tokenclient.resources.chat", "Completions", "AsyncCompletions"),

@@ -48,6 +48,7 @@ from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._chat_stream import AsyncChatCompletionStream, ChatCompletionStream
     from ._streaming import AsyncStream, Stream
     from ._tools import function_tool
     from .router import AllRoutesFailedError, AsyncRouter, Route, Router
@@ -61,11 +62,13 @@ __all__ = [
     "APIStreamError",
     "APITimeoutError",
     "AllRoutesFailedError",
+    "AsyncChatCompletionStream",
     "AsyncRouter",
     "AsyncStream",
     "AsyncTokenClient",
     "AuthenticationError",
     "BadRequestError",
+    "ChatCompletionStream",
     "ConfigurationError",
     "ConflictError",
     "ContentFilterFinishReasonError",
@@ -103,6 +106,12 @@ def __getattr__(name: str) -> object:
         from . import _streaming
 
         value: object = getattr(_streaming, name)
+        globals()[name] = value
+        return value
+    if name in {"ChatCompletionStream", "AsyncChatCompletionStream"}:
+        from . import _chat_stream
+
+        value = getattr(_chat_stream, name)
         globals()[name] = value
         return value
     if name in {"Route", "Router", "AsyncRouter", "AllRoutesFailedError"}:

@@ -30,6 +30,7 @@ from ._core.config import ClientConfig
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
+from ._core.strategy_memo import StrategyMemo
 from ._custom import AsyncCustomRequests, CustomRequests
 from ._exceptions import ConfigurationError, InvalidRequestError
 from ._limiter import AsyncLimiter, Limiter
@@ -139,6 +140,9 @@ class _ClientBase:
     _settings: _Settings
     _config: ClientConfig
     _runtime: Runtime
+    _strategies: StrategyMemo
+    """The structured-output strategy that worked per ``(base_url, model)``; shared by the
+    ``with_options`` copies."""
     _owns_http: bool
     _http_kind: type[httpx.Client | httpx.AsyncClient]
     _resources: ClassVar[tuple[str, ...]] = ()
@@ -168,6 +172,7 @@ class _ClientBase:
         self._config = settings.resolve(self._http_kind)
         self._owns_http = settings.http_client is None
         self._runtime = Runtime()
+        self._strategies = StrategyMemo()
         return resolve_limits(
             self._config.provider,
             max_concurrency,
@@ -198,7 +203,8 @@ class _ClientBase:
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
         )
-        twin = copy.copy(self)  # shares the pool, the runtime, the requester and its limiter
+        # Shares the pool, the runtime, the requester and its limiter, the strategy memo.
+        twin = copy.copy(self)
         for resource in self._resources:
             twin.__dict__.pop(resource, None)  # cached resources are bound to the original
         twin._settings = settings

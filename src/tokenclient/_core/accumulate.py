@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Literal
 
 from ..types.chat import (
     ChatCompletion,
@@ -322,6 +323,37 @@ class ChatCompletionAccumulator:
             if extra is not None:
                 extra.update(self._extra)
         return completion
+
+    # --- read-only views for stream events (tokenclient._core.stream_events) ---------------
+
+    def text(self, index: int, part: Literal["content", "refusal", "reasoning"]) -> str:
+        """Choice ``index``'s ``content``, ``refusal`` or ``reasoning`` text so far (``""``)."""
+        state = self._choices.get(index)
+        if state is None:
+            return ""
+        if part == "content":
+            pieces = state.content
+        else:
+            pieces = state.refusal if part == "refusal" else state.reasoning
+        if len(pieces) == 1:
+            return pieces[0]
+        joined = "".join(pieces)
+        if pieces:
+            pieces[:] = [joined]  # compacted: a snapshot per delta copies one string, not n
+        return joined
+
+    def last_tool_index(self, index: int) -> int | None:
+        """The ``tool_calls`` position the last tool-call piece of choice ``index`` went to."""
+        state = self._choices.get(index)
+        return None if state is None else state.last_tool
+
+    def tool_call(self, index: int, tool_index: int) -> tuple[str, str, str]:
+        """``(id, name, arguments)`` of a tool call of choice ``index`` so far."""
+        state = self._choices.get(index)
+        call = None if state is None else state.tools.get(tool_index)
+        if call is None:
+            return "", "", ""
+        return call.id or "", call.name or "", "".join(call.arguments)
 
 
 def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:

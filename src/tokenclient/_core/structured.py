@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeAlias, TypeVar, cast, get_args, overload
+from typing import Generic, Literal, TypeVar, cast, get_args, overload
 
 from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -50,6 +50,7 @@ from ..types.parsed import (
     ParsedFunction,
     ParsedFunctionToolCall,
 )
+from .strategy_memo import Strategy, StrategyMemo
 
 __all__ = [
     "STRATEGIES",
@@ -66,9 +67,12 @@ __all__ = [
     "format_errors",
     "is_unsupported_response_format",
     "next_strategy",
+    "no_output",
+    "output_error",
     "output_spec",
     "output_text",
     "parse_completion",
+    "parse_tool_arguments",
     "repair_messages",
     "schema_name",
     "strategy_order",
@@ -78,9 +82,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-Strategy: TypeAlias = Literal["json_schema", "json_object", "tool"]
-"""How the schema is put to the model."""
 
 STRATEGIES: tuple[Strategy, ...] = ("json_schema", "json_object", "tool")
 """The fallback order: native structured outputs, then JSON mode, then a forced tool call."""
@@ -440,43 +441,6 @@ def is_unsupported_response_format(status: int, body: object) -> bool:
     return any(_FORMAT_WORDS.search(text) for text in _strings(body))
 
 
-class StrategyMemo:
-    """Which strategy worked, per ``(base_url, model)``; thread-safe, the oldest entries dropped.
-
-    The client keeps one, so that after ``json_schema`` was refused once by a model, later
-    calls to it go straight to the fallback that worked.
-    """
-
-    def __init__(self, max_entries: int = 1024) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be >= 1")
-        self._max = max_entries
-        self._entries: OrderedDict[tuple[str, str], Strategy] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, base_url: str, model: str) -> Strategy | None:
-        """The remembered strategy, or None."""
-        with self._lock:
-            return self._entries.get((base_url, model))
-
-    def remember(self, base_url: str, model: str, strategy: Strategy) -> None:
-        """Note that ``strategy`` worked for ``model`` at ``base_url``."""
-        with self._lock:
-            self._entries[(base_url, model)] = strategy
-            self._entries.move_to_end((base_url, model))
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-
-    def forget(self, base_url: str, model: str) -> None:
-        """Drop what was remembered for ``model`` (no error when nothing was)."""
-        with self._lock:
-            self._entries.pop((base_url, model), None)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
-
 # --- what came back ------------------------------------------------------------------------
 
 
@@ -686,7 +650,13 @@ def tool_registry() -> ToolRegistry:
     return _TOOLS
 
 
-def _parse_arguments(spec: ToolSpec, arguments: str, completion: ChatCompletion) -> object:
+def parse_tool_arguments(
+    spec: ToolSpec, arguments: str, completion: ChatCompletion | None = None
+) -> object:
+    """A typed tool's arguments validated: the model, or a dict of a function's arguments.
+
+    Raises ``ToolArgumentsError`` naming the tool and the first invalid field.
+    """
     try:
         value = spec.adapter.validate_json(extract_json_text(arguments) or "{}")
     except ValidationError as exc:
@@ -717,14 +687,29 @@ _Choice = ParsedChoice[object]
 _Completion = ParsedChatCompletion[object]
 
 
-def _construct(cls: type[_M], values: Mapping[str, object]) -> _M:
-    """``cls`` built from already-validated values, without validating them again."""
+def _construct(
+    cls: type[_M], values: Mapping[str, object], source: BaseModel, *, unset: str = ""
+) -> _M:
+    """``cls`` built from already-validated values, without validating them again.
+
+    The fields set are ``source`` 's (less ``unset``), so the parsed forms dump with
+    ``exclude_unset`` as their originals do: a parsed message sent back in ``messages`` carries
+    no ``parsed`` nor a ``tool_calls: null`` the provider never sent.
+    """
     construct: Callable[..., _M] = cls.model_construct
-    return construct(**values)
+    fields_set = set(source.model_fields_set)
+    fields_set.discard(unset)
+    built = construct(_fields_set=fields_set, **values)
+    for name, value in vars(source).items():
+        if name[:1] == "_":  # the request id and route the client set on the original
+            object.__setattr__(built, name, value)
+    return built
 
 
 def _fields(model: object) -> dict[str, object]:
-    values = dict(cast("dict[str, object]", vars(model)))
+    # Not the instance values of ``_request_id``/``_route`` (see ``_construct``), which live in
+    # ``__dict__`` too and would otherwise turn into extra fields.
+    values = {k: v for k, v in cast("dict[str, object]", vars(model)).items() if k[:1] != "_"}
     values.update(getattr(model, "__pydantic_extra__", None) or {})
     return values
 
@@ -774,16 +759,11 @@ def parse_completion(
         parsed: T | None = None
         if spec is not None and not message.refusal:
             raw = output_text(message, strategy, spec)
-            result: T | Invalid = Invalid("", _no_output())
+            result: T | Invalid = no_output()
             if raw is not None:
                 result = validate_output(spec, raw)
             if isinstance(result, Invalid):
-                raise StructuredOutputError(
-                    f"the output does not match {spec.name}:\n{format_errors(result.errors)}",
-                    raw=raw,
-                    errors=result.errors,
-                    completion=completion,
-                )
+                raise output_error(spec, result, raw, completion)
             parsed = result
         calls: list[ParsedFunctionToolCall] | None = None
         if message.tool_calls is not None:
@@ -791,38 +771,55 @@ def parse_completion(
             for call in message.tool_calls:
                 function = call.function
                 if function is None:
-                    calls.append(_construct(ParsedFunctionToolCall, _fields(call)))
+                    calls.append(_construct(ParsedFunctionToolCall, _fields(call), call))
                     continue
                 if spec is not None and strategy == "tool" and function.name == spec.name:
                     continue
                 typed = typed_tools.get(function.name)
                 arguments = (
-                    _parse_arguments(typed, function.arguments, completion)
+                    parse_tool_arguments(typed, function.arguments, completion)
                     if typed is not None
                     else None
                 )
                 parsed_function = _construct(
-                    ParsedFunction, {**_fields(function), "parsed_arguments": arguments}
+                    ParsedFunction, {**_fields(function), "parsed_arguments": arguments}, function
                 )
                 calls.append(
                     _construct(
-                        ParsedFunctionToolCall, {**_fields(call), "function": parsed_function}
+                        ParsedFunctionToolCall,
+                        {**_fields(call), "function": parsed_function},
+                        call,
                     )
                 )
         parsed_message = _construct(
-            _Message, {**_fields(message), "parsed": parsed, "tool_calls": calls or None}
+            _Message,
+            {**_fields(message), "parsed": parsed, "tool_calls": calls or None},
+            message,
+            unset="" if calls else "tool_calls",
         )
-        choices.append(_construct(_Choice, {**_fields(choice), "message": parsed_message}))
-    whole = _construct(_Completion, {**_fields(completion), "choices": choices})
+        choices.append(_construct(_Choice, {**_fields(choice), "message": parsed_message}, choice))
+    whole = _construct(_Completion, {**_fields(completion), "choices": choices}, completion)
     return cast("ParsedChatCompletion[T]", whole)
 
 
-def _no_output() -> list[ErrorDetails]:
-    return [
-        {
-            "type": "missing",
-            "loc": (),
-            "msg": "The model sent no output (no content and no tool call)",
-            "input": None,
-        }
-    ]
+def no_output() -> Invalid:
+    """The :class:`Invalid` of a message with no output at all (no content, no tool call)."""
+    error: ErrorDetails = {
+        "type": "missing",
+        "loc": (),
+        "msg": "The model sent no output (no content and no tool call)",
+        "input": None,
+    }
+    return Invalid("", [error])
+
+
+def output_error(
+    spec: OutputSpec[T], invalid: Invalid, raw: str | None, completion: ChatCompletion | None
+) -> StructuredOutputError:
+    """The ``StructuredOutputError`` for output of ``spec`` 's type that did not validate."""
+    return StructuredOutputError(
+        f"the output does not match {spec.name}:\n{format_errors(invalid.errors)}",
+        raw=raw,
+        errors=invalid.errors,
+        completion=completion,
+    )

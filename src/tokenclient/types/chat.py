@@ -11,7 +11,10 @@ are kept (``model_extra``). Bodies are parsed with ``Model.model_validate_json(r
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import cast
+
+from pydantic import Field, model_validator
+from typing_extensions import Self
 
 from ._base import ResponseModel
 
@@ -125,6 +128,48 @@ class ChoiceLogprobs(ResponseModel):
     """One entry per refusal token."""
 
 
+# --- reasoning under its other names -----------------------------------------------------------
+
+
+def _reasoning_text(extra: dict[str, object]) -> str | None:
+    """The reasoning text of a message or delta's extras: OpenRouter's and others' ``reasoning``
+    string, else the ``text`` (or ``summary``) of each ``reasoning_details`` entry, joined."""
+    reasoning = extra.get("reasoning")
+    if isinstance(reasoning, str):
+        return reasoning
+    details = extra.get("reasoning_details")
+    if not isinstance(details, list):
+        return None
+    parts: list[str] = []
+    for item in cast("list[object]", details):
+        if isinstance(item, dict):
+            entry = cast("dict[str, object]", item)
+            text = entry.get("text")
+            if not isinstance(text, str):
+                text = entry.get("summary")
+            if isinstance(text, str):
+                parts.append(text)
+    return "".join(parts) if parts else None
+
+
+class _OneReasoningName(ResponseModel):
+    """Gives ``reasoning`` / ``reasoning_details`` (kept in the extras) as ``reasoning_content``.
+
+    An after-validator that returns at once when there are no extras: a content chunk parses
+    as fast as without it (3.0 us), a ``reasoning`` chunk takes 0.6 us more.
+    """
+
+    @model_validator(mode="after")
+    def _one_reasoning_name(self) -> Self:
+        extra = self.__pydantic_extra__
+        if extra and getattr(self, "reasoning_content", None) is None:
+            text = _reasoning_text(extra)
+            if text:  # the field is declared by the subclasses, each in its own order
+                vars(self)["reasoning_content"] = text
+                self.__pydantic_fields_set__.add("reasoning_content")  # sent back when dumped
+        return self
+
+
 # --- the message -------------------------------------------------------------------------------
 
 
@@ -208,7 +253,7 @@ class ChatCompletionAudio(ResponseModel):
     """A transcript of the audio."""
 
 
-class ChatCompletionMessage(ResponseModel):
+class ChatCompletionMessage(_OneReasoningName):
     """The message the model generated."""
 
     content: str | None = None
@@ -218,7 +263,9 @@ class ChatCompletionMessage(ResponseModel):
     role: str | None = "assistant"
     """The author's role: ``"assistant"``."""
     reasoning_content: str | None = None
-    """The model's reasoning text, which many aggregators send for reasoning models."""
+    """The model's reasoning text, whichever of ``reasoning_content``, ``reasoning`` (a string)
+    or ``reasoning_details`` (OpenRouter's list of ``{type, text}``) the provider sent; the
+    original field stays in ``model_extra``."""
     tool_calls: list[ChatCompletionMessageToolCall] | None = None
     """The tool calls the model made."""
     function_call: FunctionCall | None = None
@@ -297,7 +344,7 @@ class ChoiceDeltaToolCall(ResponseModel):
     """The piece of the function name and arguments."""
 
 
-class ChoiceDelta(ResponseModel):
+class ChoiceDelta(_OneReasoningName):
     """What one chunk adds to a choice's message."""
 
     content: str | None = None
@@ -307,7 +354,8 @@ class ChoiceDelta(ResponseModel):
     role: str | None = None
     """The author's role (usually in the first chunk only)."""
     reasoning_content: str | None = None
-    """The next piece of the reasoning text, which many aggregators send."""
+    """The next piece of the reasoning text, whichever of ``reasoning_content``, ``reasoning``
+    or ``reasoning_details`` the provider sent; the original field stays in ``model_extra``."""
     tool_calls: list[ChoiceDeltaToolCall] | None = None
     """Pieces of tool calls."""
     function_call: ChoiceDeltaFunctionCall | None = None

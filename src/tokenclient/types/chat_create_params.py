@@ -38,6 +38,8 @@ from .chat_params import (
 __all__ = [
     "ChatCompletionBodyParams",
     "ChatCompletionCreateParams",
+    "ChatCompletionParseBodyParams",
+    "ChatCompletionParseParams",
     "FunctionCallChoiceParam",
     "MetadataParam",
     "RequestOptionsParams",
@@ -82,8 +84,11 @@ class RequestOptionsParams(TypedDict, total=False):
 
 
 @with_config(ConfigDict(strict=True))
-class ChatCompletionBodyParams(TypedDict, total=False):
-    """Every parameter of ``POST /chat/completions`` in the OpenAI spec, with its range."""
+class ChatCompletionParseBodyParams(TypedDict, total=False):
+    """Every parameter of ``POST /chat/completions`` but ``response_format``, with its range.
+
+    ``parse()`` and ``stream()`` take these: their ``response_format`` is a type, not a dict.
+    """
 
     model: Required[ModelId]
     """The model id, e.g. ``qwen3-8b`` or ``openai/gpt-4.1``."""
@@ -129,8 +134,6 @@ class ChatCompletionBodyParams(TypedDict, total=False):
     """Deprecated (use ``prompt_cache_options``): how long cached prefixes are kept."""
     reasoning_effort: ReasoningEffort | None
     """How hard a reasoning model thinks (providers document low, medium, high)."""
-    response_format: ResponseFormat
-    """``{"type": "text" | "json_object" | "json_schema", ...}``."""
     safety_identifier: Annotated[str, Field(max_length=64)] | None
     """A stable, hashed id of your end user for abuse detection (at most 64 characters)."""
     seed: _Seed | None
@@ -159,6 +162,18 @@ class ChatCompletionBodyParams(TypedDict, total=False):
     """How long the reply should be: ``"low"``, ``"medium"`` or ``"high"``."""
     web_search_options: WebSearchOptionsParam
     """Web search settings, for search models."""
+
+
+@with_config(ConfigDict(strict=True))
+class ChatCompletionBodyParams(ChatCompletionParseBodyParams, total=False):
+    """Every parameter of ``POST /chat/completions`` in the OpenAI spec, with its range."""
+
+    response_format: ResponseFormat
+    """``{"type": "text" | "json_object" | "json_schema", ...}``."""
+
+
+class ChatCompletionParseParams(ChatCompletionParseBodyParams, RequestOptionsParams, total=False):
+    """The keyword arguments of ``parse()`` and ``stream()`` besides ``response_format``."""
 
 
 class ChatCompletionCreateParams(ChatCompletionBodyParams, RequestOptionsParams, total=False):
