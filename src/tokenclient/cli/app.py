@@ -6,7 +6,11 @@ $ tokenclient chat "Hello!"
 $ tokenclient models
 $ tokenclient image --model bytedance/doubao-seedream-5.0 --prompt "a lighthouse" --out a.png
 $ tokenclient video --model bytedance/doubao-seedance-2.0 --prompt "a beach" --wait
+$ git diff | tokenclient chat -c "and now summarize this"
 ```
+
+Global options (``--api-key``, ``--base-url``, ``--provider``, ``--timeout``,
+``--max-retries``) go before or after the command.
 
 ``main`` takes its streams, environment and client factories as arguments, so tests run it in
 process against ``tokenclient.testing``. Errors are one line on stderr and an exit code (see
@@ -107,6 +111,12 @@ def _call(args: argparse.Namespace, settings: ClientSettings, runtime: Runtime) 
         if not settings.api_key:
             raise CliError(
                 f"No API key: set the {ENV_API_KEY} environment variable (or pass --api-key).",
+                EXIT_USAGE,
+            )
+        if not settings.base_url and not settings.provider:
+            raise CliError(
+                f"No base URL: pass --base-url URL or --provider NAME, or set {ENV_BASE_URL} "
+                f"or {ENV_PROVIDER}.",
                 EXIT_USAGE,
             )
         with runtime.make_client(settings) as client:
