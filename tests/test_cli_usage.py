@@ -258,8 +258,7 @@ def test_chat_c_continues_the_last_conversation(tmp_path: Path) -> None:
         {"role": "user", "content": "second"},
     ]
     assert chat(["-c", "-s", "Be long.", "--no-stream", "third"], api, tmp_path).code == 0
-    messages = last_body(api)["messages"]
-    assert isinstance(messages, list)
+    messages: list[dict[str, str]] = json.loads(api.requests[-1].content)["messages"]
     assert messages[0] == {"role": "system", "content": "Be long."}
     assert len(messages) == 6
     # A chat without -c starts over.
