@@ -93,3 +93,20 @@ def test_the_exceptions_page_shows_no_attribute_values() -> None:
     assert len(found) >= 20
     for name, options in found:
         assert "show_attribute_values: false" in options, name
+
+
+def test_the_changelog_page_includes_the_changelog() -> None:
+    page = (ROOT / "docs" / "changelog.md").read_text()
+    assert '--8<-- "CHANGELOG.md"' in page.splitlines()
+    config = (ROOT / "mkdocs.yml").read_text()
+    snippets = config[config.index("pymdownx.snippets") :]
+    assert "check_paths: true" in snippets.split("\n\n")[0]  # a missing file fails the build
+    for entry in ("Changelog: changelog.md", "Recipes: recipes.md"):
+        assert f"  - {entry}\n" in config
+
+
+def test_the_home_page_example_fits_its_box() -> None:
+    text = (ROOT / "docs" / "index.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert max(len(line) for line in code.splitlines()) <= 80  # Material shows ~85 at 1280 px
+    assert "(changelog.md)" in text
