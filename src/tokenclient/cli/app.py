@@ -150,10 +150,12 @@ def main(
 
     Args:
         argv: The arguments after the program name.
-        stdin: Where ``chat`` reads a message not given as TEXT (default ``sys.stdin``).
+        stdin: Where ``chat`` reads piped text, joined after TEXT (default ``sys.stdin``;
+            read only when it is not a terminal, or when no TEXT is given).
         stdout: Where results go (default ``sys.stdout``).
         stderr: Where errors, notes and progress go (default ``sys.stderr``).
-        environ: Where ``TOKENCLIENT_*`` settings are read (default ``os.environ``).
+        environ: Where ``TOKENCLIENT_*`` settings (and the cache directory of ``chat -c``)
+            are read (default ``os.environ``).
         client_factory: Builds the ``TokenClient`` from the resolved settings.
         http_factory: Builds the ``httpx.Client`` that downloads result files.
         clock: Seconds from any origin, for the progress display and download deadlines.
