@@ -105,8 +105,16 @@ def test_the_changelog_page_includes_the_changelog() -> None:
         assert f"  - {entry}\n" in config
 
 
-def test_the_home_page_example_fits_its_box() -> None:
+@pytest.mark.parametrize("page", ["index.md", "recipes.md"])
+def test_code_on_the_home_and_recipes_pages_fits_its_box(page: str) -> None:
+    text = (ROOT / "docs" / page).read_text()
+    blocks = re.findall(r"^```(?:python|console)\n(.*?)^```", text, flags=re.M | re.S)
+    assert blocks
+    for code in blocks:  # Material shows about 80 characters of code at 1280 px
+        assert max(len(line) for line in code.splitlines()) <= 79, code
+
+
+def test_the_home_page_links_the_changelog_and_recipes() -> None:
     text = (ROOT / "docs" / "index.md").read_text()
-    code = text.split("```python\n", 1)[1].split("```", 1)[0]
-    assert max(len(line) for line in code.splitlines()) <= 80  # Material shows ~85 at 1280 px
     assert "(changelog.md)" in text
+    assert "(recipes.md)" in text
