@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -11,8 +13,24 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def _home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no TOKENCLIENT_* variables unless they set them."""
-    for name in ("TOKENCLIENT_API_KEY", "TOKENCLIENT_BASE_URL", "TOKENCLIENT_PROVIDER"):
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, _home: Path) -> None:
+    """Tests see no TOKENCLIENT_* variables unless they set them, and a scratch home.
+
+    The scratch ``HOME`` keeps the command line's conversation file (``chat -c``) out of the
+    real ``~/.cache``.
+    """
+    for name in (
+        "TOKENCLIENT_API_KEY",
+        "TOKENCLIENT_BASE_URL",
+        "TOKENCLIENT_PROVIDER",
+        "TOKENCLIENT_CACHE_DIR",
+        "XDG_CACHE_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(_home))

@@ -123,6 +123,29 @@ class _Settings:
         )
 
 
+_PROXY_SCHEMES = frozenset({"http", "https", "socks5", "socks5h"})
+
+
+def _proxy(
+    proxy: str | httpx.URL | httpx.Proxy | None,
+    http_client: httpx.Client | httpx.AsyncClient | None,
+) -> str | httpx.URL | httpx.Proxy | None:
+    """``proxy`` for the owned httpx client; refused with ``http_client`` (which has its own)."""
+    if proxy is not None and http_client is not None:
+        raise ConfigurationError(
+            "proxy: give it to your own http_client (httpx.Client(proxy=...)), not both"
+        )
+    url = proxy.url if isinstance(proxy, httpx.Proxy) else proxy
+    if url is not None:  # the text itself may hold a password: never shown
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL:
+            parsed = None
+        if parsed is None or parsed.scheme not in _PROXY_SCHEMES or not parsed.host:
+            raise ConfigurationError("proxy: expected an http://, https:// or socks5:// URL")
+    return proxy
+
+
 @contextlib.contextmanager
 def _configuring() -> Generator[None]:
     """Report a bad argument checked below the client (e.g. by the limiter) as configuration."""
@@ -241,6 +264,9 @@ class TokenClient(_ClientBase, CustomRequests):
         default_headers: Headers sent with every request.
         http_client: Your own ``httpx.Client`` (proxies, mTLS, transports); used as given and
             not closed by ``close()``.
+        proxy: A proxy URL (``http://proxy.internal:3128``) for the client's own connection
+            pool; not with ``http_client``. Without it ``HTTPS_PROXY``, ``HTTP_PROXY``,
+            ``ALL_PROXY`` and ``NO_PROXY`` apply, as in httpx.
         stream_idle_timeout: Longest wait, in seconds, between two data events of a stream;
             keep-alive comments do not count as data. ``None`` (default) for no limit beyond
             the read timeout.
@@ -271,6 +297,7 @@ class TokenClient(_ClientBase, CustomRequests):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
@@ -278,6 +305,7 @@ class TokenClient(_ClientBase, CustomRequests):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         attempt_timeout: float | None = None,
     ) -> None:
+        proxy = _proxy(proxy, http_client)
         settings = _Settings(
             api_key=api_key,
             base_url=base_url,
@@ -301,7 +329,9 @@ class TokenClient(_ClientBase, CustomRequests):
                 clock=lambda: runtime.monotonic(),  # noqa: PLW0108
                 sleep=lambda seconds: runtime.limiter_sleep(seconds),  # noqa: PLW0108
             )
-        self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
+        self._http = http_client or httpx.Client(
+            timeout=self._config.timeout, limits=_LIMITS, proxy=proxy
+        )
         self._requester = Requester(self._http, limiter=limiter, runtime=runtime)
 
     @cached_property
@@ -432,6 +462,9 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         default_headers: Headers sent with every request.
         http_client: Your own ``httpx.AsyncClient`` (proxies, mTLS, transports); used as given
             and not closed by ``close()``.
+        proxy: A proxy URL (``http://proxy.internal:3128``) for the client's own connection
+            pool; not with ``http_client``. Without it ``HTTPS_PROXY``, ``HTTP_PROXY``,
+            ``ALL_PROXY`` and ``NO_PROXY`` apply, as in httpx.
         stream_idle_timeout: Longest wait, in seconds, between two data events of a stream;
             keep-alive comments do not count as data. ``None`` (default) for no limit beyond
             the read timeout.
@@ -462,6 +495,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
@@ -469,6 +503,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         attempt_timeout: float | None = None,
     ) -> None:
+        proxy = _proxy(proxy, http_client)
         settings = _Settings(
             api_key=api_key,
             base_url=base_url,
@@ -492,7 +527,9 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
                 clock=lambda: runtime.monotonic(),  # noqa: PLW0108
                 sleep=lambda seconds: runtime.async_limiter_sleep(seconds),  # noqa: PLW0108
             )
-        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=_LIMITS)
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self._config.timeout, limits=_LIMITS, proxy=proxy
+        )
         self._requester = AsyncRequester(self._http, limiter=limiter, runtime=runtime)
 
     @cached_property

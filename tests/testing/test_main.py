@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import signal
 import socket
 import subprocess
@@ -94,3 +96,35 @@ def test_help_describes_the_options() -> None:
     assert result.returncode == 0
     for option in ("--host", "--port", "--api-key", "--video-seconds", "--verbose"):
         assert option in result.stdout
+    assert "default 0: pick a free one" in result.stdout
+
+
+def test_prints_the_key_and_a_curl_line_that_works_on_the_port_asked_for() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with running("--port", str(port), "--api-key", "sk-cli") as (process, url):
+        assert url == f"http://127.0.0.1:{port}/v1"
+        assert process.stdout is not None
+        key, curl, environment = (process.stdout.readline().strip() for _ in range(3))
+        assert key == "api key: sk-cli (send it as Authorization: Bearer sk-cli)"
+        assert environment.startswith(f"or:  TOKENCLIENT_BASE_URL={url} TOKENCLIENT_API_KEY=")
+        assert curl.startswith("try: curl ")
+        command = shlex.split(curl.removeprefix("try: "))
+        reply = subprocess.run(
+            command, capture_output=True, text=True, timeout=GENEROUS, check=True
+        )
+        answer = json.loads(reply.stdout)
+        assert answer["choices"][0]["message"]["content"] == "You said: Hello"
+        process.terminate()
+        assert process.wait(timeout=GENEROUS) == 0
+
+
+def test_no_auth_says_any_key_works() -> None:
+    with running("--no-auth") as (process, _):
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "api key: any or none (--no-auth)"
+        curl = process.stdout.readline()
+        assert "Authorization" not in curl
+        process.terminate()
+        assert process.wait(timeout=GENEROUS) == 0

@@ -6,7 +6,11 @@ $ tokenclient chat "Hello!"
 $ tokenclient models
 $ tokenclient image --model bytedance/doubao-seedream-5.0 --prompt "a lighthouse" --out a.png
 $ tokenclient video --model bytedance/doubao-seedance-2.0 --prompt "a beach" --wait
+$ git diff | tokenclient chat -c "and now summarize this"
 ```
+
+Global options (``--api-key``, ``--base-url``, ``--provider``, ``--timeout``,
+``--max-retries``) go before or after the command.
 
 ``main`` takes its streams, environment and client factories as arguments, so tests run it in
 process against ``tokenclient.testing``. Errors are one line on stderr and an exit code (see
@@ -112,6 +116,12 @@ def _call(args: argparse.Namespace, settings: ClientSettings, runtime: Runtime) 
                 f"No API key: set the {ENV_API_KEY} environment variable (or pass --api-key).",
                 EXIT_USAGE,
             )
+        if not settings.base_url and not settings.provider:
+            raise CliError(
+                f"No base URL: pass --base-url URL or --provider NAME, or set {ENV_BASE_URL} "
+                f"or {ENV_PROVIDER}.",
+                EXIT_USAGE,
+            )
         with runtime.make_client(settings) as client:
             code = command(client, args, runtime)
         runtime.stdout.flush()
@@ -143,10 +153,12 @@ def main(
 
     Args:
         argv: The arguments after the program name.
-        stdin: Where ``chat`` reads a message not given as TEXT (default ``sys.stdin``).
+        stdin: Where ``chat`` reads piped text, joined after TEXT (default ``sys.stdin``;
+            read only when it is not a terminal, or when no TEXT is given).
         stdout: Where results go (default ``sys.stdout``).
         stderr: Where errors, notes and progress go (default ``sys.stderr``).
-        environ: Where ``TOKENCLIENT_*`` settings are read (default ``os.environ``).
+        environ: Where ``TOKENCLIENT_*`` settings (and the cache directory of ``chat -c``)
+            are read (default ``os.environ``).
         client_factory: Builds the ``TokenClient`` from the resolved settings.
         http_factory: Builds the ``httpx.Client`` that downloads result files.
         clock: Seconds from any origin, for the progress display and download deadlines.

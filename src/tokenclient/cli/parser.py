@@ -1,9 +1,15 @@
-"""The ``argparse`` parser: global options before the command, command options after it."""
+"""The ``argparse`` parser: global options go before or after the command.
+
+Every subcommand repeats the global options with ``argparse.SUPPRESS`` defaults, so a value
+given after the command replaces the one given before it, and one not given there leaves the
+global value alone.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TypeAlias
 
 from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_PROVIDER, PROVIDERS
 from .._version import __version__
@@ -16,7 +22,7 @@ DEFAULT_CHAT_MODEL = "qwen3-8b"
 _DESCRIPTION = f"""\
 Talk to an OpenAI-compatible model aggregator from the shell.
 
-configuration (global options, given before the command, override these):
+configuration (global options, before or after the command, override these):
   {ENV_API_KEY}   the API key (keep it here rather than in --api-key)
   {ENV_BASE_URL}  the API root, e.g. https://tokenoff.com/api/v1
   {ENV_PROVIDER}  a provider preset instead of a URL (see --provider)
@@ -52,64 +58,117 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def _add_globals(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--version", action="version", version=f"tokenclient {__version__}")
-    parser.add_argument(
+def _add_globals(parser: argparse.ArgumentParser, *, inherited: bool = False) -> None:
+    """The options every command takes; ``inherited`` for a subcommand's copy of them."""
+    default: object = argparse.SUPPRESS if inherited else None
+    group = parser.add_argument_group("global options") if inherited else parser
+    group.add_argument(
         "--api-key",
         metavar="KEY",
+        default=default,
         help=f"the API key; discouraged: other users can read it in `ps`, so prefer {ENV_API_KEY}",
     )
-    parser.add_argument("--base-url", metavar="URL", help=f"the API root (else {ENV_BASE_URL})")
-    parser.add_argument(
+    group.add_argument(
+        "--base-url", metavar="URL", default=default, help=f"the API root (else {ENV_BASE_URL})"
+    )
+    group.add_argument(
+        "-p",
         "--provider",
         choices=sorted(PROVIDERS),
-        help=f"a provider preset, for its URL and limits (else {ENV_PROVIDER})",
+        metavar="NAME",
+        default=default,
+        help=(
+            f"a provider preset, for its URL and limits: {', '.join(sorted(PROVIDERS))} "
+            f"(else {ENV_PROVIDER})"
+        ),
     )
-    parser.add_argument(
+    group.add_argument(
         "--timeout",
         type=_positive_float,
         metavar="SECONDS",
+        default=default,
         help="HTTP timeout of each request (default: 5 s to connect, 600 s to answer)",
     )
-    parser.add_argument(
+    group.add_argument(
         "--max-retries",
         type=_count(0),
         metavar="N",
+        default=default,
         help="retries after a failed attempt (default 2; 0 disables)",
     )
 
 
-def _add_chat(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    chat = commands.add_parser(
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _command(
+    commands: _Commands, name: str, *, help: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand's parser, with its own copy of the global options."""
+    parser = commands.add_parser(name, help=help, description=description)
+    _add_globals(parser, inherited=True)
+    return parser
+
+
+def _add_chat(commands: _Commands) -> None:
+    chat = _command(
+        commands,
         "chat",
         help="send one message and print the reply",
-        description="Send one message and print the reply (streamed as it arrives by default).",
+        description=(
+            "Send one message and print the reply (streamed as it arrives by default). TEXT "
+            "and piped stdin are joined: TEXT, a blank line, then stdin. The conversation is "
+            "kept in a small file in the cache directory so -c can continue it."
+        ),
     )
     chat.add_argument(
-        "--model", default=DEFAULT_CHAT_MODEL, help=f"the model (default {DEFAULT_CHAT_MODEL})"
+        "-m", "--model", help=f"the model (default {DEFAULT_CHAT_MODEL}, or the continued one)"
     )
-    chat.add_argument("--system", metavar="TEXT", help="a system message sent first")
+    chat.add_argument("-s", "--system", metavar="TEXT", help="a system message sent first")
     chat.add_argument(
-        "--no-stream", action="store_true", help="wait for the whole reply, then print it"
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="print the reply as it arrives (the default); --no-stream waits for all of it",
+    )
+    chat.add_argument(
+        "-j",
+        "--json",
+        action="store_true",
+        help="print the whole ChatCompletion as JSON (streamed: one chunk per line, JSON Lines)",
+    )
+    chat.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        help="continue the last conversation (its messages, model and system message)",
+    )
+    chat.add_argument(
+        "--no-log", action="store_true", help="do not keep this exchange for a later -c"
     )
     chat.add_argument("--max-tokens", type=_count(1), metavar="N", help="most tokens to generate")
     chat.add_argument("--temperature", type=float, metavar="T", help="sampling temperature, 0-2")
-    chat.add_argument("text", nargs="?", metavar="TEXT", help="the message (default: stdin)")
+    chat.add_argument(
+        "text", nargs="?", metavar="TEXT", help="the message (default: stdin; both are joined)"
+    )
 
 
-def _add_models(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    models = commands.add_parser(
+def _add_models(commands: _Commands) -> None:
+    models = _command(
+        commands,
         "models",
         help="list the models the key can use",
         description="Print the id of every model the key can use, one per line.",
     )
     models.add_argument(
-        "--json", action="store_true", help="print each model as a JSON object (JSON Lines)"
+        "-j", "--json", action="store_true", help="print each model as a JSON object (JSON Lines)"
     )
 
 
-def _add_image(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    image = commands.add_parser(
+def _add_image(commands: _Commands) -> None:
+    image = _command(
+        commands,
         "image",
         help="generate images",
         description=(
@@ -117,11 +176,11 @@ def _add_image(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "several), downloading any the provider returns as URLs; without, print their URLs."
         ),
     )
-    image.add_argument("--model", required=True, help="the image model")
+    image.add_argument("-m", "--model", required=True, help="the image model")
     image.add_argument("--prompt", required=True, help="what to draw")
     image.add_argument("--size", help="e.g. 1024x1024")
     image.add_argument("--n", type=_count(1), metavar="N", help="how many images")
-    image.add_argument("--out", metavar="FILE", help="save the image(s) here")
+    image.add_argument("-o", "--out", metavar="FILE", help="save the image(s) here")
 
 
 def _add_wait_options(parser: argparse.ArgumentParser) -> None:
@@ -136,20 +195,20 @@ def _add_wait_options(parser: argparse.ArgumentParser) -> None:
         help="seconds between polls (default 5; a server's Retry-After wins)",
     )
     parser.add_argument(
-        "--timeout",
-        dest="wait_timeout",
+        "--wait-timeout",
         type=_positive_float,
         default=600.0,
         metavar="SECONDS",
-        help="how long --wait waits in all (default 600)",
+        help="how long --wait waits in all (default 600; --timeout is the HTTP timeout)",
     )
     parser.add_argument(
-        "--out", metavar="FILE", help="with --wait: download the video here (FILE-2.mp4, ...)"
+        "-o", "--out", metavar="FILE", help="with --wait: download the video here (FILE-2.mp4, ...)"
     )
 
 
-def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    video = commands.add_parser(
+def _add_video(commands: _Commands) -> None:
+    video = _command(
+        commands,
         "video",
         help="start a video task (and wait for it)",
         description=(
@@ -157,13 +216,14 @@ def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "print the video URL."
         ),
     )
-    video.add_argument("--model", required=True, help="the video model")
+    video.add_argument("-m", "--model", required=True, help="the video model")
     video.add_argument("--prompt", required=True, help="what to film")
     video.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="length")
     video.add_argument("--resolution", help="e.g. 720p, 1080p")
     video.add_argument("--aspect-ratio", metavar="RATIO", help="e.g. 16:9, 9:16")
     _add_wait_options(video)
-    status = commands.add_parser(
+    status = _command(
+        commands,
         "video-status",
         help="show a video task (and wait for it)",
         description=(
@@ -175,8 +235,9 @@ def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_wait_options(status)
 
 
-def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    run = commands.add_parser(
+def _add_batch(commands: _Commands) -> None:
+    run = _command(
+        commands,
         "batch",
         help="run a JSONL file of requests (OpenAI batch format), resumably",
         description=(
@@ -189,7 +250,9 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "files", nargs="+", metavar="REQUESTS", help="the requests file (or: merge A B ...)"
     )
-    run.add_argument("-o", "--output", required=True, metavar="FILE", help="the results file")
+    run.add_argument(
+        "-o", "--output", "--out", required=True, metavar="FILE", help="the results file"
+    )
     run.add_argument(
         "--concurrency",
         type=_count(1),
@@ -216,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"tokenclient {__version__}")
     _add_globals(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_chat(commands)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from .._client import TokenClient
+from .._exceptions import VideoTaskTimeoutError
 from .._types import NOT_GIVEN
 from ..types.videos import VideoTask
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from .errors import EXIT_CONNECTION, EXIT_INTERRUPTED, EXIT_USAGE, CliError, safe_url
 from .files import download, numbered
 from .progress import ProgressDisplay, describe_task
 from .runtime import Runtime
 
-__all__ = ["video", "video_status"]
+__all__ = ["resume_command", "video", "video_status"]
 
 
 def _check_out(args: argparse.Namespace, command: str) -> None:
@@ -38,6 +40,22 @@ def _save(urls: list[str], out: str, runtime: Runtime) -> None:
         http.close()
 
 
+def resume_command(task_id: str, args: argparse.Namespace) -> str:
+    """The command that picks the wait up again, with the ``--base-url``/``--provider`` given.
+
+    The key is never part of it (it comes from the environment or ``--api-key`` again), nor
+    any user info in the URL.
+    """
+    words = ["tokenclient", "video-status", task_id, "--wait"]
+    base_url: str | None = args.base_url
+    provider: str | None = args.provider
+    if base_url:
+        words += ["--base-url", safe_url(base_url)]
+    if provider:
+        words += ["--provider", provider]
+    return shlex.join(words)
+
+
 def _wait(client: TokenClient, task: VideoTask, args: argparse.Namespace, runtime: Runtime) -> None:
     """Wait for ``task`` with a progress display; print its URL(s), download with ``--out``."""
     display = ProgressDisplay(runtime.stderr, live=runtime.stderr.isatty(), clock=runtime.clock)
@@ -51,9 +69,16 @@ def _wait(client: TokenClient, task: VideoTask, args: argparse.Namespace, runtim
         )
     except KeyboardInterrupt:
         raise CliError(
-            f"interrupted; video task {task.id} keeps running: "
-            f"tokenclient video-status {task.id} --wait",
+            f"interrupted; video task {task.id} keeps running; resume with: "
+            f"{resume_command(task.id, args)}",
             EXIT_INTERRUPTED,
+        ) from None
+    except VideoTaskTimeoutError as exc:
+        raise CliError(
+            f"{type(exc).__name__}: video task {task.id} did not finish in "
+            f"{args.wait_timeout:g}s; it keeps running; resume with: "
+            f"{resume_command(task.id, args)}",
+            EXIT_CONNECTION,
         ) from None
     finally:
         display.close()

@@ -10,6 +10,7 @@ lines each instead of three copies of twenty parameters.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar, cast, overload
@@ -24,6 +25,7 @@ from .._streaming import AsyncStream, Stream
 from .._types import NOT_GIVEN, NotGiven
 from ..types.chat import ChatCompletion, ChatCompletionChunk
 from ..types.chat_create_params import ChatCompletionCreateParams, ChatCompletionParseParams
+from ._signature import document_params
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -520,3 +522,14 @@ class AsyncCompletionsWithRawResponse:
     def __init__(self, completions: AsyncCompletions) -> None:
         self.create = async_to_raw_response_wrapper(completions.create)
         """``await create(...)`` returning ``RawResponse[ChatCompletion]`` (or of the stream)."""
+
+
+_STREAM = (
+    inspect.Parameter(
+        "stream", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=bool | None
+    ),
+    "True for a ``Stream`` of ``ChatCompletionChunk`` (``AsyncStream`` on the async client);"
+    " False or omitted for one ``ChatCompletion``.",
+)
+document_params(Completions.create, ChatCompletionCreateParams, leading=[_STREAM])
+document_params(AsyncCompletions.create, ChatCompletionCreateParams, leading=[_STREAM])

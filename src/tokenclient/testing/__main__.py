@@ -1,12 +1,14 @@
 """``python -m tokenclient.testing``: serve the fake API on a loopback socket until stopped.
 
-Prints the base URL as the first line on stdout, then serves until SIGINT or SIGTERM and
-exits 0.
+Prints the base URL as the first line on stdout (scripts read it), then the key it expects
+and a ``curl`` line to try, then serves until SIGINT or SIGTERM and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
 import signal
 import sys
 import threading
@@ -24,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve a fake OpenAI-compatible API (chat, models, images, videos, faults).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (0)")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port (default 0: pick a free one, printed on start)"
+    )
     parser.add_argument("--api-key", default="sk-test", help="bearer key to require (sk-test)")
     parser.add_argument("--no-auth", action="store_true", help="accept requests without a key")
     parser.add_argument("--base-path", default="/v1", help="API path prefix (/v1)")
@@ -41,6 +45,33 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="log method, path and status to stderr"
     )
     return parser
+
+
+def _banner(base_url: str, api_key: str | None) -> str:
+    """What the server prints on start: the URL first (alone on its line), then how to call it."""
+    body = {"model": "qwen3-8b", "messages": [{"role": "user", "content": "Hello"}]}
+    curl = ["curl", "-sS", f"{base_url}/chat/completions"]
+    if api_key is not None:
+        curl += ["-H", f"Authorization: Bearer {api_key}"]
+    curl += ["-H", "Content-Type: application/json", "-d", json.dumps(body)]
+    key = (
+        f"api key: {api_key} (send it as Authorization: Bearer {api_key})"
+        if api_key is not None
+        else "api key: any or none (--no-auth)"
+    )
+    environment = (
+        f"TOKENCLIENT_BASE_URL={shlex.quote(base_url)} "
+        f"TOKENCLIENT_API_KEY={shlex.quote(api_key or 'sk-test')}"
+    )
+    return "\n".join(
+        [
+            base_url,
+            key,
+            f"try: {shlex.join(curl)}",
+            f"or:  {environment} tokenclient chat Hello",
+            "stop with Ctrl-C",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             slow_seconds=args.slow_seconds,
         )
         with server as base_url:
-            print(base_url, flush=True)
+            print(_banner(base_url, None if args.no_auth else args.api_key), flush=True)
             # A timed wait keeps the main thread responsive to signals on every platform.
             while not stop.wait(0.5):
                 pass
