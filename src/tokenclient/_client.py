@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import TracebackType
@@ -21,12 +21,15 @@ from typing_extensions import Self, override
 
 from ._config import DEFAULT_MAX_RETRIES, resolve_config, resolve_limits
 from ._core.config import ClientConfig
+from ._core.cost import Pricing
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
 from ._custom import AsyncCustomRequests, CustomRequests
-from ._exceptions import ConfigurationError, InvalidRequestError
+from ._exceptions import BadRequestError, ConfigurationError, InvalidRequestError
+from ._core.stream_usage import StreamUsage
 from ._limiter import AsyncLimiter, Limiter
+from ._observe import AsyncStreamWatch, Call, Observer, StreamWatch
 from ._response import record
 from ._runtime import Runtime
 from ._transport import AsyncRequester, Requester
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from .resources.chat import AsyncChat, Chat
     from .resources.images import AsyncImages, Images
     from .resources.models import AsyncModels, Models
+    from .hooks import UsageTotals
     from .resources.videos import AsyncVideos, Videos
 
 __all__ = ["AsyncTokenClient", "TokenClient"]
@@ -121,6 +125,16 @@ def _configuring() -> Generator[None]:
         raise ConfigurationError(str(error)) from None
 
 
+@dataclass(frozen=True)
+class _Observing:
+    """The observability arguments of a client."""
+
+    pricing: Pricing | None
+    hooks: Sequence[object]
+    include_content: bool
+    stream_usage: bool
+
+
 class _ClientBase:
     """What the twins share: settings, runtime, ``with_options``, ``base_url``, ``repr``."""
 
@@ -128,6 +142,8 @@ class _ClientBase:
     _config: ClientConfig
     _runtime: Runtime
     _owns_http: bool
+    _observer: Observer
+    _stream_usage: StreamUsage
     _http_kind: type[httpx.Client | httpx.AsyncClient]
     _resources: ClassVar[tuple[str, ...]] = ()
     """The names of the lazily created resources (every ``cached_property``)."""
@@ -150,8 +166,17 @@ class _ClientBase:
         settings: _Settings,
         max_concurrency: int | NotGiven | None,
         requests_per_minute: float | NotGiven | None,
+        observe: _Observing,
     ) -> tuple[int | None, float | None]:
         """Resolve and keep ``settings``, make the runtime; the limits for the limiter."""
+        with _configuring():
+            self._observer = Observer(
+                observe.hooks,
+                pricing=observe.pricing,
+                include_content=observe.include_content,
+                asynchronous=self._http_kind is httpx.AsyncClient,
+            )
+            self._stream_usage = StreamUsage(observe.stream_usage)
         self._settings = settings
         self._config = settings.resolve(self._http_kind)
         self._owns_http = settings.http_client is None
@@ -194,6 +219,20 @@ class _ClientBase:
         """The API root every path is joined to."""
         return self._config.base_url
 
+    @property
+    def usage(self) -> UsageTotals:
+        """Requests, errors, tokens and cost so far, per model and per ``usage_tag``.
+
+        Shared with ``with_options`` copies. ``client.usage.snapshot()`` for an immutable
+        copy, ``client.usage.reset()`` to start again.
+        """
+        return self._observer.usage
+
+    @property
+    def pricing(self) -> Pricing | None:
+        """The price table results are costed with (``None``: provider-reported costs only)."""
+        return self._observer.pricing
+
     @override
     def __repr__(self) -> str:
         config = self._config
@@ -225,6 +264,13 @@ class TokenClient(_ClientBase, CustomRequests):
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
+        pricing: A ``tokenclient.Pricing`` table: ``reply.cost`` and ``client.usage`` then
+            cost results the provider does not price itself. ``None``: provider costs only.
+        hooks: Objects with any of ``on_request``, ``on_retry``, ``on_response``,
+            ``on_error``, ``on_stream_end`` (see ``tokenclient.hooks``); e.g. ``OTelHook()``.
+        include_content: Give hooks the request body (messages); off by default.
+        stream_usage: Ask for the usage chunk (``stream_options.include_usage``) on streamed
+            chat requests that do not set ``stream_options`` (default ``True``).
     """
 
     _http_kind = httpx.Client
@@ -242,6 +288,10 @@ class TokenClient(_ClientBase, CustomRequests):
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
+        pricing: Pricing | None = None,
+        hooks: Sequence[object] = (),
+        include_content: bool = False,
+        stream_usage: bool = True,
     ) -> None:
         settings = _Settings(
             api_key=api_key,
@@ -253,7 +303,10 @@ class TokenClient(_ClientBase, CustomRequests):
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
         )
-        concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
+        observing = _Observing(pricing, hooks, include_content, stream_usage)
+        concurrency, rate = self._configure(
+            settings, max_concurrency, requests_per_minute, observing
+        )
         runtime = self._runtime
         with _configuring():
             limiter = Limiter(
@@ -306,8 +359,18 @@ class TokenClient(_ClientBase, CustomRequests):
         options: RequestOptions,
         replay_safe: bool = True,
     ) -> ModelT:
-        response = self._send(method, path, body=body, options=options, replay_safe=replay_safe)
-        return parse_model(cast_to, response)
+        observer = self._observer
+        call = self._start(method, path, body, options, stream=False)
+        try:
+            response = self._transmit(method, path, body, options, None, replay_safe, call)
+            result = parse_model(cast_to, response)
+        except Exception as error:
+            self._failed(error, body, options, call)
+            raise
+        event = observer.succeeded(result, response, body, options, call)
+        if event is not None:
+            observer.emit("on_response", event)
+        return result
 
     def _send(
         self,
@@ -320,11 +383,71 @@ class TokenClient(_ClientBase, CustomRequests):
         replay_safe: bool = True,
     ) -> httpx.Response:
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
+        call = self._start(method, path, body, options, stream=False)
+        try:
+            response = self._transmit(method, path, body, options, retry, replay_safe, call)
+        except Exception as error:
+            self._failed(error, body, options, call)
+            raise
+        event = self._observer.succeeded(None, response, body, options, call)
+        if event is not None:
+            self._observer.emit("on_response", event)
+        return response
+
+    def _start(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        *,
+        stream: bool,
+    ) -> Call | None:
+        observer = self._observer
+        if not observer.active:
+            return None
+        url = httpx.URL(self._config.base_url + path)
+        call = observer.start(self._config, method, url, path, body, options, stream)
+        observer.emit("on_request", observer.request_event(call))
+        return call
+
+    def _failed(
+        self,
+        error: Exception,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> None:
+        event = self._observer.failed(error, body, options, call)
+        if event is not None:
+            self._observer.emit("on_error", event)
+
+    def _transmit(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        retry: RetryPolicy | None,
+        replay_safe: bool,
+        call: Call | None,
+    ) -> httpx.Response:
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        response = self._requester.send(request, policy, replay_safe=replay_safe)
+        response = self._requester.send(request, policy, replay_safe=replay_safe, call=call)
         record(response)  # for with_raw_response
         return response
+
+    def _open(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> httpx.Response:
+        request = stream_request(self._config, method, path, body=body, options=options)
+        return self._requester.send(request, self._config.retry, stream=True, call=call)
 
     def _stream(
         self,
@@ -337,16 +460,33 @@ class TokenClient(_ClientBase, CustomRequests):
     ) -> Stream[ModelT]:
         from ._streaming import Stream
 
-        request = stream_request(self._config, method, path, body=body, options=options)
-        response = self._requester.send(request, self._config.retry, stream=True)
+        call = self._start(method, path, body, options, stream=True)
+        policy = self._stream_usage
+        sent = policy.body(body, self.base_url) if path == "/chat/completions" else body
+        try:
+            try:
+                response = self._open(method, path, sent, options, call)
+            except BadRequestError as error:
+                if sent is body or not policy.refused(error, body, self.base_url):
+                    raise
+                # The provider refused stream_options: once more without (and never again).
+                response = self._open(method, path, body, options, call)
+        except Exception as error:
+            self._failed(error, body, options, call)
+            raise
         record(response)
-        return Stream(
+        stream = Stream(
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
             on_close=self._requester.limiter.release,
         )
+        watch = StreamWatch(self._observer, call, body, options)
+        stream._watch(watch)
+        if call is not None:
+            self._observer.emit("on_response", watch.opened(response))
+        return stream
 
     def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""
@@ -386,6 +526,13 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
+        pricing: A ``tokenclient.Pricing`` table: ``reply.cost`` and ``client.usage`` then
+            cost results the provider does not price itself. ``None``: provider costs only.
+        hooks: Objects with any of ``on_request``, ``on_retry``, ``on_response``,
+            ``on_error``, ``on_stream_end`` (see ``tokenclient.hooks``); e.g. ``OTelHook()``.
+        include_content: Give hooks the request body (messages); off by default.
+        stream_usage: Ask for the usage chunk (``stream_options.include_usage``) on streamed
+            chat requests that do not set ``stream_options`` (default ``True``).
     """
 
     _http_kind = httpx.AsyncClient
@@ -403,6 +550,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
+        pricing: Pricing | None = None,
+        hooks: Sequence[object] = (),
+        include_content: bool = False,
+        stream_usage: bool = True,
     ) -> None:
         settings = _Settings(
             api_key=api_key,
@@ -414,7 +565,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
         )
-        concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
+        observing = _Observing(pricing, hooks, include_content, stream_usage)
+        concurrency, rate = self._configure(
+            settings, max_concurrency, requests_per_minute, observing
+        )
         runtime = self._runtime
         with _configuring():
             limiter = AsyncLimiter(
@@ -467,10 +621,18 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         options: RequestOptions,
         replay_safe: bool = True,
     ) -> ModelT:
-        response = await self._send(
-            method, path, body=body, options=options, replay_safe=replay_safe
-        )
-        return parse_model(cast_to, response)
+        observer = self._observer
+        call = await self._start(method, path, body, options, stream=False)
+        try:
+            response = await self._transmit(method, path, body, options, None, replay_safe, call)
+            result = parse_model(cast_to, response)
+        except Exception as error:
+            await self._failed(error, body, options, call)
+            raise
+        event = observer.succeeded(result, response, body, options, call)
+        if event is not None:
+            await observer.aemit("on_response", event)
+        return result
 
     async def _send(
         self,
@@ -483,11 +645,71 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         replay_safe: bool = True,
     ) -> httpx.Response:
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
+        call = await self._start(method, path, body, options, stream=False)
+        try:
+            response = await self._transmit(method, path, body, options, retry, replay_safe, call)
+        except Exception as error:
+            await self._failed(error, body, options, call)
+            raise
+        event = self._observer.succeeded(None, response, body, options, call)
+        if event is not None:
+            await self._observer.aemit("on_response", event)
+        return response
+
+    async def _start(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        *,
+        stream: bool,
+    ) -> Call | None:
+        observer = self._observer
+        if not observer.active:
+            return None
+        url = httpx.URL(self._config.base_url + path)
+        call = observer.start(self._config, method, url, path, body, options, stream)
+        await observer.aemit("on_request", observer.request_event(call))
+        return call
+
+    async def _failed(
+        self,
+        error: Exception,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> None:
+        event = self._observer.failed(error, body, options, call)
+        if event is not None:
+            await self._observer.aemit("on_error", event)
+
+    async def _transmit(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        retry: RetryPolicy | None,
+        replay_safe: bool,
+        call: Call | None,
+    ) -> httpx.Response:
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        response = await self._requester.send(request, policy, replay_safe=replay_safe)
+        response = await self._requester.send(request, policy, replay_safe=replay_safe, call=call)
         record(response)  # for with_raw_response
         return response
+
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> httpx.Response:
+        request = stream_request(self._config, method, path, body=body, options=options)
+        return await self._requester.send(request, self._config.retry, stream=True, call=call)
 
     async def _stream(
         self,
@@ -500,16 +722,33 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
     ) -> AsyncStream[ModelT]:
         from ._streaming import AsyncStream
 
-        request = stream_request(self._config, method, path, body=body, options=options)
-        response = await self._requester.send(request, self._config.retry, stream=True)
+        call = await self._start(method, path, body, options, stream=True)
+        policy = self._stream_usage
+        sent = policy.body(body, self.base_url) if path == "/chat/completions" else body
+        try:
+            try:
+                response = await self._open(method, path, sent, options, call)
+            except BadRequestError as error:
+                if sent is body or not policy.refused(error, body, self.base_url):
+                    raise
+                # The provider refused stream_options: once more without (and never again).
+                response = await self._open(method, path, body, options, call)
+        except Exception as error:
+            await self._failed(error, body, options, call)
+            raise
         record(response)
-        return AsyncStream(
+        stream = AsyncStream(
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
             on_close=self._requester.limiter.release,
         )
+        watch = AsyncStreamWatch(self._observer, call, body, options)
+        stream._watch(watch)
+        if call is not None:
+            await self._observer.aemit("on_response", watch.opened(response))
+        return stream
 
     async def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""

@@ -26,8 +26,10 @@ from ._exceptions import connection_error
 from .types.chat import ChatCompletionChunk
 
 if TYPE_CHECKING:
+    from ._core.cost import Cost, Pricing
+    from ._observe import AsyncStreamWatch, StreamWatch
     from ._types import RouteInfo
-    from .types.chat import ChatCompletion
+    from .types.chat import ChatCompletion, CompletionUsage
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -55,11 +57,30 @@ class Stream(Generic[ChunkT]):
     """The HTTP response the chunks are read from."""
     _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
+    _watcher: StreamWatch | None = None
+    """The client's usage accounting and hooks, told when the stream closes."""
+    _pricing: Pricing | None = None
+    """The client's price table, for ``cost``."""
+    _error: BaseException | None = None
+    """What reading raised, if anything."""
 
     @property
     def request_id(self) -> str | None:
         """The response's ``x-request-id`` (or ``request-id``) header."""
         return request_id(self.response.headers)
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """The usage chunk's counts, once read (``None`` before, or if none was sent)."""
+        return self._accumulator._usage
+
+    @property
+    def cost(self) -> Cost | None:
+        """The stream's cost from its usage (provider ``usage.cost``, else ``pricing``)."""
+        from ._core.cost import stream_cost
+
+        accumulator = self._accumulator
+        return stream_cost(accumulator._usage, accumulator._model, self._pricing)
 
     def __init__(
         self,
@@ -80,6 +101,13 @@ class Stream(Generic[ChunkT]):
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
         self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
+
+    def _watch(self, watcher: StreamWatch) -> None:
+        self._watcher = watcher
+        self._pricing = watcher.observer.pricing
+        if watcher.call is not None:  # hooks: time the pieces; never without hooks
+            self._bytes = watcher.timed_bytes(self._bytes)
+            self._fold = watcher.timed_fold(self._fold)
 
     def __iter__(self) -> Iterator[ChunkT]:
         return self
@@ -105,9 +133,11 @@ class Stream(Generic[ChunkT]):
                 if self._parser.done:
                     self._finish()
         except httpx.TransportError as exc:
+            self._error = error = connection_error(exc, self.response.request)
             self.close()
-            raise connection_error(exc, self.response.request) from exc
-        except BaseException:
+            raise error from exc
+        except BaseException as exc:
+            self._error = exc
             self.close()
             raise
         self._ready.extend(chunks)
@@ -147,6 +177,9 @@ class Stream(Generic[ChunkT]):
         on_close, self._on_close = self._on_close, None
         if on_close is not None:  # exactly once, however often close() is called
             on_close()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.closed(self)
 
     def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
@@ -179,11 +212,30 @@ class AsyncStream(Generic[ChunkT]):
     """The HTTP response the chunks are read from."""
     _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
+    _watcher: AsyncStreamWatch | None = None
+    """The client's usage accounting and hooks, told when the stream closes."""
+    _pricing: Pricing | None = None
+    """The client's price table, for ``cost``."""
+    _error: BaseException | None = None
+    """What reading raised, if anything."""
 
     @property
     def request_id(self) -> str | None:
         """The response's ``x-request-id`` (or ``request-id``) header."""
         return request_id(self.response.headers)
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """The usage chunk's counts, once read (``None`` before, or if none was sent)."""
+        return self._accumulator._usage
+
+    @property
+    def cost(self) -> Cost | None:
+        """The stream's cost from its usage (provider ``usage.cost``, else ``pricing``)."""
+        from ._core.cost import stream_cost
+
+        accumulator = self._accumulator
+        return stream_cost(accumulator._usage, accumulator._model, self._pricing)
 
     def __init__(
         self,
@@ -204,6 +256,13 @@ class AsyncStream(Generic[ChunkT]):
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
         self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
+
+    def _watch(self, watcher: AsyncStreamWatch) -> None:
+        self._watcher = watcher
+        self._pricing = watcher.observer.pricing
+        if watcher.call is not None:  # hooks: time the pieces; never without hooks
+            self._bytes = watcher.timed_bytes(self._bytes)
+            self._fold = watcher.timed_fold(self._fold)
 
     def __aiter__(self) -> AsyncIterator[ChunkT]:
         return self
@@ -229,9 +288,11 @@ class AsyncStream(Generic[ChunkT]):
                 if self._parser.done:
                     await self._finish()
         except httpx.TransportError as exc:
+            self._error = error = connection_error(exc, self.response.request)
             await self.close()
-            raise connection_error(exc, self.response.request) from exc
-        except BaseException:
+            raise error from exc
+        except BaseException as exc:
+            self._error = exc
             await self.close()
             raise
         self._ready.extend(chunks)
@@ -282,6 +343,9 @@ class AsyncStream(Generic[ChunkT]):
                 await self.response.aclose()
             finally:
                 self._closed()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:  # outside the shield: hooks may take their time
+            await watcher.closed(self)
 
     async def __aenter__(self) -> Self:
         return self

@@ -8,7 +8,8 @@ the sync/async sleep of their ``Runtime``. Only ``httpx.TransportError`` is caug
 from __future__ import annotations
 
 import logging
-from typing import Generic, TypeVar
+import time
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
@@ -17,6 +18,9 @@ from ._core.response import make_status_error
 from ._exceptions import connection_error
 from ._limiter import AsyncLimiter, Limiter
 from ._runtime import Runtime
+
+if TYPE_CHECKING:
+    from ._observe import Call
 
 __all__ = ["AsyncRequester", "Requester"]
 
@@ -117,18 +121,26 @@ class Requester(_RetryLoopBase[Limiter]):
         *,
         stream: bool = False,
         replay_safe: bool = True,
+        call: Call | None = None,
     ) -> httpx.Response:
         """Send; the body is read unless ``stream``.
 
         With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``.
+        response and calls ``limiter.release()``. ``call`` (only when hooks exist) records
+        the limiter wait, the time to the headers and the retries.
         """
         attempt = 0
         while True:
+            if call is not None:
+                since = time.monotonic()
             self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            if call is not None:
+                call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
                 response = self.http.send(request, stream=True)
+                if call is not None:
+                    call.answered()
                 try:
                     if not stream or not response.is_success:
                         response.read()
@@ -140,6 +152,8 @@ class Requester(_RetryLoopBase[Limiter]):
                 if not isinstance(exc, httpx.TransportError):
                     raise  # cancellation, KeyboardInterrupt, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
+                if call is not None:
+                    call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
                 if response.is_success:
@@ -148,6 +162,10 @@ class Requester(_RetryLoopBase[Limiter]):
                     return response
                 self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
+                if call is not None:
+                    call.failed(attempt, decision, response.status_code, None)
+            if call is not None and (event := call.take_retry()) is not None:
+                call.observer.emit("on_retry", event)
             self.runtime.sleep(decision.delay)
             attempt += 1
 
@@ -173,18 +191,26 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         *,
         stream: bool = False,
         replay_safe: bool = True,
+        call: Call | None = None,
     ) -> httpx.Response:
         """Send; the body is read unless ``stream``.
 
         With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``.
+        response and calls ``limiter.release()``. ``call`` (only when hooks exist) records
+        the limiter wait, the time to the headers and the retries.
         """
         attempt = 0
         while True:
+            if call is not None:
+                since = time.monotonic()
             await self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            if call is not None:
+                call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
                 response = await self.http.send(request, stream=True)
+                if call is not None:
+                    call.answered()
                 try:
                     if not stream or not response.is_success:
                         await response.aread()
@@ -196,6 +222,8 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
                 if not isinstance(exc, httpx.TransportError):
                     raise  # cancellation, KeyboardInterrupt, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
+                if call is not None:
+                    call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
                 if response.is_success:
@@ -204,5 +232,9 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
                     return response
                 self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
+                if call is not None:
+                    call.failed(attempt, decision, response.status_code, None)
+            if call is not None and (event := call.take_retry()) is not None:
+                await call.observer.aemit("on_retry", event)
             await self.runtime.async_sleep(decision.delay)
             attempt += 1

@@ -4,6 +4,12 @@ The reply echoes the last user message (``"You said: ..."``), answers a tool res
 ``"Tool result: ..."``, calls a tool when the request offers tools and the user asks about the
 weather (or ``tool_choice`` forces one), and adds ``reasoning_content`` for models whose id
 contains ``reasoner``. Tokens are counted as whitespace-separated pieces.
+
+Model-name quirks (anywhere in the id, combinable with each other):
+
+- ``no-stream-options``: refuse a request that sets ``stream_options`` with a 400 naming it
+  (``param: "stream_options"``), as some providers do.
+- ``with-cost``: report ``usage.cost`` (OpenRouter style): ``COST_PER_TOKEN`` per token.
 """
 
 from __future__ import annotations
@@ -16,7 +22,18 @@ from dataclasses import dataclass, field
 from ._responses import ApiError, new_id
 from ._validate import as_dict, as_list, optional_int, require_str
 
-__all__ = ["ChatRequest", "Reply", "completion", "parse_chat", "plan_reply", "stream_chunks"]
+__all__ = [
+    "COST_PER_TOKEN",
+    "ChatRequest",
+    "Reply",
+    "completion",
+    "parse_chat",
+    "plan_reply",
+    "stream_chunks",
+]
+
+COST_PER_TOKEN = 0.000001
+"""The ``usage.cost`` per (prompt or completion) token of ``with-cost`` models."""
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _PIECE = re.compile(r"\s*\S+\s*|\s+")
@@ -37,6 +54,7 @@ class ChatRequest:
     tools: list[dict[str, object]] = field(default_factory=list[dict[str, object]])
     tool_choice: object = None
     max_tokens: int | None = None
+    with_cost: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +75,7 @@ class Reply:
     tool_calls: list[ToolCall]
     finish_reason: str
     prompt_tokens: int
+    with_cost: bool = False
 
     @property
     def content(self) -> str | None:
@@ -67,13 +86,16 @@ class Reply:
         """The ``usage`` object (OpenAI's shape, with token details)."""
         arguments = sum(len(call.arguments) for call in self.tool_calls)
         completion = len(self.pieces) + len(self.reasoning) + -(-arguments // 4)
-        return {
+        usage: dict[str, object] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": completion,
             "total_tokens": self.prompt_tokens + completion,
             "prompt_tokens_details": {"cached_tokens": 0},
             "completion_tokens_details": {"reasoning_tokens": len(self.reasoning)},
         }
+        if self.with_cost:
+            usage["cost"] = round((self.prompt_tokens + completion) * COST_PER_TOKEN, 12)
+        return usage
 
 
 def parse_chat(body: dict[str, object]) -> ChatRequest:
@@ -95,6 +117,13 @@ def parse_chat(body: dict[str, object]) -> ChatRequest:
     stream = body.get("stream", False)
     if stream is not None and not isinstance(stream, bool):
         raise ApiError(400, "'stream' must be a boolean.", param="stream")
+    if "no-stream-options" in model and "stream_options" in body:
+        raise ApiError(
+            400,
+            "Unrecognized request argument supplied: stream_options",
+            param="stream_options",
+            code="unsupported_parameter",
+        )
     options = as_dict(body.get("stream_options")) or {}
     raw_tools = as_list(body.get("tools")) or []
     tools = [tool for tool in map(as_dict, raw_tools) if tool is not None]
@@ -109,6 +138,7 @@ def parse_chat(body: dict[str, object]) -> ChatRequest:
         tools=tools,
         tool_choice=body.get("tool_choice"),
         max_tokens=max_tokens,
+        with_cost="with-cost" in model,
     )
 
 
@@ -190,7 +220,7 @@ def plan_reply(request: ChatRequest) -> Reply:
             for place in _places(user_text)
         ]
         thought = f"The user asks about the weather, so I call {name}." if reasoner else ""
-        return Reply([], _split(thought), calls, "tool_calls", prompt_tokens)
+        return Reply([], _split(thought), calls, "tool_calls", prompt_tokens, request.with_cost)
     if last.get("role") == "tool":
         answer = f"Tool result: {text_of(last)}"
     elif user_texts:
@@ -202,7 +232,7 @@ def plan_reply(request: ChatRequest) -> Reply:
     if request.max_tokens is not None and len(pieces) > request.max_tokens:
         pieces, finish = pieces[: request.max_tokens], "length"
     thought = f'The user wrote "{user_text}"; I will repeat it.' if reasoner else ""
-    return Reply(pieces, _split(thought), [], finish, prompt_tokens)
+    return Reply(pieces, _split(thought), [], finish, prompt_tokens, request.with_cost)
 
 
 def completion(request: ChatRequest, reply: Reply) -> dict[str, object]:

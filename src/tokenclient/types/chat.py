@@ -14,6 +14,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from ._base import ResponseModel
+from ._cost import Priced
 
 __all__ = [
     "Annotation",
@@ -242,7 +243,7 @@ class Choice(ResponseModel):
     """Token log probabilities, when requested."""
 
 
-class ChatCompletion(ResponseModel):
+class ChatCompletion(ResponseModel, Priced):
     """A chat completion: the response of ``chat.completions.create()``."""
 
     id: str
