@@ -44,7 +44,9 @@ from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._core.cost import Cost, ModelPrice, Pricing
     from ._streaming import AsyncStream, Stream
+    from .hooks import UsageTotals
     from .router import AllRoutesFailedError, AsyncRouter, Route, Router
 
 __all__ = [
@@ -63,13 +65,16 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "Cost",
     "InsecureTransportWarning",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
+    "ModelPrice",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
+    "Pricing",
     "RateLimitError",
     "RateLimitInfo",
     "RawResponse",
@@ -80,6 +85,7 @@ __all__ = [
     "TokenClient",
     "TokenClientError",
     "UnprocessableEntityError",
+    "UsageTotals",
     "VideoTaskError",
     "VideoTaskFailedError",
     "VideoTaskTimeoutError",
@@ -93,6 +99,18 @@ def __getattr__(name: str) -> object:
         from . import _streaming
 
         value: object = getattr(_streaming, name)
+        globals()[name] = value
+        return value
+    if name in {"Cost", "ModelPrice", "Pricing"}:
+        from ._core import cost
+
+        value = getattr(cost, name)
+        globals()[name] = value
+        return value
+    if name == "UsageTotals":
+        from . import hooks
+
+        value = hooks.UsageTotals
         globals()[name] = value
         return value
     if name in {"Route", "Router", "AsyncRouter", "AllRoutesFailedError"}:

@@ -21,7 +21,6 @@ from typing_extensions import Self, override
 
 from ._config import DEFAULT_MAX_RETRIES, resolve_config, resolve_limits
 from ._core.config import ClientConfig
-from ._core.cost import Pricing
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
@@ -29,7 +28,6 @@ from ._custom import AsyncCustomRequests, CustomRequests
 from ._exceptions import BadRequestError, ConfigurationError, InvalidRequestError
 from ._core.stream_usage import StreamUsage
 from ._limiter import AsyncLimiter, Limiter
-from ._observe import AsyncStreamWatch, Call, Observer, StreamWatch
 from ._response import record
 from ._runtime import Runtime
 from ._transport import AsyncRequester, Requester
@@ -42,6 +40,8 @@ if TYPE_CHECKING:
     from .resources.chat import AsyncChat, Chat
     from .resources.images import AsyncImages, Images
     from .resources.models import AsyncModels, Models
+    from ._core.cost import Pricing
+    from ._observe import Call, Observer
     from .hooks import UsageTotals
     from .resources.videos import AsyncVideos, Videos
 
@@ -169,6 +169,8 @@ class _ClientBase:
         observe: _Observing,
     ) -> tuple[int | None, float | None]:
         """Resolve and keep ``settings``, make the runtime; the limits for the limiter."""
+        from ._observe import Observer  # with the hooks and cost modules: not at import
+
         with _configuring():
             self._observer = Observer(
                 observe.hooks,
@@ -458,6 +460,7 @@ class TokenClient(_ClientBase, CustomRequests):
         body: Mapping[str, object] | None = None,
         options: RequestOptions,
     ) -> Stream[ModelT]:
+        from ._observe import StreamWatch
         from ._streaming import Stream
 
         call = self._start(method, path, body, options, stream=True)
@@ -631,7 +634,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             raise
         event = observer.succeeded(result, response, body, options, call)
         if event is not None:
-            await observer.aemit("on_response", event)
+            await observer.async_emit("on_response", event)
         return result
 
     async def _send(
@@ -653,7 +656,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             raise
         event = self._observer.succeeded(None, response, body, options, call)
         if event is not None:
-            await self._observer.aemit("on_response", event)
+            await self._observer.async_emit("on_response", event)
         return response
 
     async def _start(
@@ -670,7 +673,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             return None
         url = httpx.URL(self._config.base_url + path)
         call = observer.start(self._config, method, url, path, body, options, stream)
-        await observer.aemit("on_request", observer.request_event(call))
+        await observer.async_emit("on_request", observer.request_event(call))
         return call
 
     async def _failed(
@@ -682,7 +685,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
     ) -> None:
         event = self._observer.failed(error, body, options, call)
         if event is not None:
-            await self._observer.aemit("on_error", event)
+            await self._observer.async_emit("on_error", event)
 
     async def _transmit(
         self,
@@ -720,6 +723,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         body: Mapping[str, object] | None = None,
         options: RequestOptions,
     ) -> AsyncStream[ModelT]:
+        from ._observe import AsyncStreamWatch
         from ._streaming import AsyncStream
 
         call = await self._start(method, path, body, options, stream=True)
@@ -747,7 +751,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         watch = AsyncStreamWatch(self._observer, call, body, options)
         stream._watch(watch)
         if call is not None:
-            await self._observer.aemit("on_response", watch.opened(response))
+            await self._observer.async_emit("on_response", watch.opened(response))
         return stream
 
     async def close(self) -> None:

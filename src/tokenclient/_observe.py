@@ -213,7 +213,7 @@ class Observer:
             except Exception as error:
                 self._warn(hook, name, error)
 
-    async def aemit(self, name: str, event: CallEvent) -> None:
+    async def async_emit(self, name: str, event: CallEvent) -> None:
         """``emit`` for the async client: coroutine hook methods are awaited."""
         for hook, method in self.hooks.get(name, ()):
             try:
@@ -541,4 +541,4 @@ class AsyncStreamWatch(_StreamWatchBase):
         """The stream closed: count it, and tell the hooks."""
         event = self._end(stream)
         if event is not None:
-            await self.observer.aemit("on_stream_end", event)
+            await self.observer.async_emit("on_stream_end", event)

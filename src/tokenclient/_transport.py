@@ -235,6 +235,6 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
                 if call is not None:
                     call.failed(attempt, decision, response.status_code, None)
             if call is not None and (event := call.take_retry()) is not None:
-                await call.observer.aemit("on_retry", event)
+                await call.observer.async_emit("on_retry", event)
             await self.runtime.async_sleep(decision.delay)
             attempt += 1

@@ -186,7 +186,9 @@ class Pricing:
             if not isinstance(value, str) or not value.strip():
                 raise InvalidRequestError(f"{name}: expected a currency code, got {value!r}")
         self.currency = currency
+        """The currency of the table's prices."""
         self.provider_currency = provider_currency
+        """The currency of provider-reported costs (``usage.cost``)."""
         self._exact: dict[str, ModelPrice] = {}
         self._patterns: list[tuple[str, ModelPrice]] = []
         for model, raw in prices.items():
