@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncStreamWatch", "Call", "Observer", "StreamWatch"]
 
 ChunkT = TypeVar("ChunkT")
+T = TypeVar("T")
 
 
 class _Parser(Protocol):
@@ -66,7 +68,7 @@ _OPERATIONS = {
     "/images/generations": "image_generation",
     "/videos/generations": "video_generation",
 }
-_BILLED_TASKS_KEPT = 10_000
+_TASKS_KEPT = 10_000
 
 
 def _operation(path: str) -> str:
@@ -79,6 +81,12 @@ def _operation(path: str) -> str:
 def _model_of(body: Mapping[str, object] | None) -> str | None:
     model = body.get("model") if body else None
     return model if isinstance(model, str) else None
+
+
+def _remember(kept: dict[str, T], key: str, value: T) -> None:
+    kept[key] = value
+    if len(kept) > _TASKS_KEPT:
+        del kept[next(iter(kept))]  # the oldest
 
 
 class Call:
@@ -171,7 +179,11 @@ class Observer:
                     )
                 self.hooks.setdefault(name, []).append((hook, method))
         self.active = bool(self.hooks)
+        self._lock = threading.Lock()
         self._billed: dict[str, None] = {}
+        """Video tasks already billed (the last ``_TASKS_KEPT``), so polls bill once."""
+        self._task_tags: dict[str, str | None] = {}
+        """The ``usage_tag`` each video task was created with, for its bill."""
 
     # -- events ---------------------------------------------------------------------------
 
@@ -282,6 +294,12 @@ class Observer:
             cost=cost,
         )
 
+    def polled(self, task: object, options: RequestOptions) -> None:
+        """A video task read by ``videos.wait``: give it the pricing, bill it once succeeded."""
+        if self.pricing is not None:
+            object.__setattr__(task, "_pricing", self.pricing)
+        self.account(task, None, options.usage_tag)
+
     def account(
         self, result: object, model: str | None, tag: str | None
     ) -> tuple[TokenCounts | None, Cost | None]:
@@ -296,16 +314,20 @@ class Observer:
             self.usage.record(result.model or model, tag, counts, cost)
             return counts, cost
         if isinstance(result, VideoTask):
-            if model is not None:  # the creation: a request, billed when the task succeeds
+            with self._lock:
+                if model is not None:  # the creation: a request, billed when the task succeeds
+                    _remember(self._task_tags, result.id, tag)
+                billed = result.status == "succeeded" and result.id not in self._billed
+                if billed:
+                    _remember(self._billed, result.id, None)
+                    tag = self._task_tags.pop(result.id, tag)
+            if model is not None:
                 self.usage.record(model, tag, None, None, billed=False)
-            if result.status == "succeeded" and result.id not in self._billed:
-                self._billed[result.id] = None
-                if len(self._billed) > _BILLED_TASKS_KEPT:
-                    del self._billed[next(iter(self._billed))]
-                cost = result_cost(result, pricing)
-                self.usage.bill(result.model or model, tag, cost)
-                return None, cost
-            return None, None
+            if not billed:
+                return None, None
+            cost = result_cost(result, pricing)
+            self.usage.bill(result.model or model, tag, cost)
+            return None, cost
         cost = result_cost(result, pricing, model)
         self.usage.record(model, tag, None, cost)
         return None, cost

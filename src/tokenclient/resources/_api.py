@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .._core.config import ClientConfig
     from .._core.request import RequestOptions
     from .._core.retry import RetryPolicy
+    from .._observe import Observer
     from .._streaming import AsyncStream, Stream
 
 __all__ = ["AsyncClientAPI", "ClientAPI"]
@@ -29,6 +30,9 @@ class ClientAPI(Protocol):
 
     @property
     def _config(self) -> ClientConfig: ...
+
+    @property
+    def _observer(self) -> Observer: ...
 
     def _request(
         self,
@@ -68,6 +72,9 @@ class AsyncClientAPI(Protocol):
 
     @property
     def _config(self) -> ClientConfig: ...
+
+    @property
+    def _observer(self) -> Observer: ...
 
     async def _request(
         self,

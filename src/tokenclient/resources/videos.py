@@ -298,6 +298,7 @@ class Videos:
         )
         response = self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
+        self._client._observer.polled(task, poll_options)  # pricing, and the bill once done
         return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
 
 
@@ -530,6 +531,7 @@ class AsyncVideos:
         )
         response = await self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
+        self._client._observer.polled(task, poll_options)  # pricing, and the bill once done
         return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
 
 
