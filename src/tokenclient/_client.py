@@ -24,9 +24,9 @@ from ._core.config import ClientConfig
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
+from ._core.stream_usage import StreamUsage
 from ._custom import AsyncCustomRequests, CustomRequests
 from ._exceptions import BadRequestError, ConfigurationError, InvalidRequestError
-from ._core.stream_usage import StreamUsage
 from ._limiter import AsyncLimiter, Limiter
 from ._response import record
 from ._runtime import Runtime
@@ -36,13 +36,13 @@ from ._types import NOT_GIVEN, NotGiven, Timeout
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from ._core.cost import Pricing
+    from ._observe import Call, Observer
     from ._streaming import AsyncStream, Stream
+    from .hooks import UsageTotals
     from .resources.chat import AsyncChat, Chat
     from .resources.images import AsyncImages, Images
     from .resources.models import AsyncModels, Models
-    from ._core.cost import Pricing
-    from ._observe import Call, Observer
-    from .hooks import UsageTotals
     from .resources.videos import AsyncVideos, Videos
 
 __all__ = ["AsyncTokenClient", "TokenClient"]
@@ -364,7 +364,10 @@ class TokenClient(_ClientBase, CustomRequests):
         observer = self._observer
         call = self._start(method, path, body, options, stream=False)
         try:
-            response = self._transmit(method, path, body, options, None, replay_safe, call)
+            response = self._transmit(
+                method, path, body=body, options=options, retry=None, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
             result = parse_model(cast_to, response)
         except Exception as error:
             self._failed(error, body, options, call)
@@ -387,7 +390,10 @@ class TokenClient(_ClientBase, CustomRequests):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         call = self._start(method, path, body, options, stream=False)
         try:
-            response = self._transmit(method, path, body, options, retry, replay_safe, call)
+            response = self._transmit(
+                method, path, body=body, options=options, retry=retry, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
         except Exception as error:
             self._failed(error, body, options, call)
             raise
@@ -409,7 +415,9 @@ class TokenClient(_ClientBase, CustomRequests):
         if not observer.active:
             return None
         url = httpx.URL(self._config.base_url + path)
-        call = observer.start(self._config, method, url, path, body, options, stream)
+        call = observer.start(
+            self._config, method, url, path, body=body, options=options, stream=stream
+        )
         observer.emit("on_request", observer.request_event(call))
         return call
 
@@ -428,6 +436,7 @@ class TokenClient(_ClientBase, CustomRequests):
         self,
         method: str,
         path: str,
+        *,
         body: Mapping[str, object] | None,
         options: RequestOptions,
         retry: RetryPolicy | None,
@@ -627,7 +636,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         observer = self._observer
         call = await self._start(method, path, body, options, stream=False)
         try:
-            response = await self._transmit(method, path, body, options, None, replay_safe, call)
+            response = await self._transmit(
+                method, path, body=body, options=options, retry=None, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
             result = parse_model(cast_to, response)
         except Exception as error:
             await self._failed(error, body, options, call)
@@ -650,7 +662,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
         call = await self._start(method, path, body, options, stream=False)
         try:
-            response = await self._transmit(method, path, body, options, retry, replay_safe, call)
+            response = await self._transmit(
+                method, path, body=body, options=options, retry=retry, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
         except Exception as error:
             await self._failed(error, body, options, call)
             raise
@@ -672,7 +687,9 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         if not observer.active:
             return None
         url = httpx.URL(self._config.base_url + path)
-        call = observer.start(self._config, method, url, path, body, options, stream)
+        call = observer.start(
+            self._config, method, url, path, body=body, options=options, stream=stream
+        )
         await observer.async_emit("on_request", observer.request_event(call))
         return call
 
@@ -691,6 +708,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         self,
         method: str,
         path: str,
+        *,
         body: Mapping[str, object] | None,
         options: RequestOptions,
         retry: RetryPolicy | None,

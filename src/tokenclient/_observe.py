@@ -60,6 +60,7 @@ class StreamLike(Protocol):
     @property
     def _error(self) -> BaseException | None: ...
 
+
 log = logging.getLogger("tokenclient")
 
 HOOK_METHODS = ("on_request", "on_retry", "on_response", "on_error", "on_stream_end")
@@ -193,6 +194,7 @@ class Observer:
         method: str,
         url: httpx.URL,
         path: str,
+        *,
         body: Mapping[str, object] | None,
         options: RequestOptions,
         stream: bool,

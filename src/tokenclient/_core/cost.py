@@ -45,9 +45,9 @@ __all__ = [
     "add_cost",
     "chat_counts",
     "counts_of",
+    "provider_cost",
     "result_cost",
     "stream_cost",
-    "provider_cost",
     "sum_costs",
 ]
 
@@ -80,9 +80,7 @@ class Cost:
             return NotImplemented
         if other.currency != self.currency:
             raise ValueError(f"cannot add {other.currency} to {self.currency}")
-        source: CostSource = (
-            "provider" if self.source == other.source == "provider" else "pricing"
-        )
+        source: CostSource = "provider" if self.source == other.source == "provider" else "pricing"
         return Cost(self.amount + other.amount, self.currency, source)
 
 
@@ -132,7 +130,7 @@ class ModelPrice:
     def __init__(
         self,
         *,
-        input: PriceValue | None = None,  # noqa: A002 - the price's natural name
+        input: PriceValue | None = None,
         cached_input: PriceValue | None = None,
         output: PriceValue | None = None,
         image: PriceValue | None = None,
@@ -317,7 +315,7 @@ def _video_seconds(extra: Mapping[str, object] | None) -> float | None:
 def stream_cost(
     usage: CompletionUsage | None, model: str | None, pricing: Pricing | None
 ) -> Cost | None:
-    """The cost of a stream from its usage chunk: ``usage.cost``, else ``pricing``, else ``None``."""
+    """A stream's cost from its usage chunk: ``usage.cost``, else ``pricing``, else ``None``."""
     if usage is None:
         return None
     currency = pricing.provider_currency if pricing is not None else "USD"

@@ -30,9 +30,7 @@ class StreamUsage:
         self._lock = threading.Lock()
         self._refused: set[tuple[str, str]] = set()
 
-    def body(
-        self, body: Mapping[str, object] | None, base_url: str
-    ) -> Mapping[str, object] | None:
+    def body(self, body: Mapping[str, object] | None, base_url: str) -> Mapping[str, object] | None:
         """``body`` with ``stream_options`` added when wanted (the same object otherwise)."""
         if body is None or not self.enabled or "stream_options" in body:
             return body
