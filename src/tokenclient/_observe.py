@@ -8,6 +8,7 @@ without hooks carries ``call=None`` through the requester, which then checks not
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import threading
 import time
@@ -158,33 +159,40 @@ class Observer:
         if isinstance(hooks, str | bytes) or not isinstance(hooks, Sequence):
             raise ConfigurationError(f"hooks: expected a list of hook objects, got {hooks!r}")
         self.usage = UsageTotals()
+        self._ids = itertools.count(1)  # next() on a count is atomic under the GIL
+        self._asynchronous = asynchronous
         self.pricing = pricing
         self.include_content = include_content
         self.hooks: dict[str, list[tuple[object, Callable[[object], object]]]] = {}
         self._warned: set[tuple[int, str, type[BaseException]]] = set()
-        self._content = include_content or any(
-            getattr(hook, "include_content", False) is True for hook in hooks
-        )
+        self._content = include_content
+        self.active = False
         for hook in hooks:
-            methods = [name for name in HOOK_METHODS if callable(getattr(hook, name, None))]
-            if not methods and not callable(getattr(hook, "on_fallback", None)):
-                raise ConfigurationError(
-                    f"hooks: {type(hook).__name__} has none of {', '.join(HOOK_METHODS)}"
-                )
-            for name in methods:
-                method = getattr(hook, name)
-                if not asynchronous and inspect.iscoroutinefunction(method):
-                    raise ConfigurationError(
-                        f"hooks: {type(hook).__name__}.{name} is a coroutine function; "
-                        "async hooks need the AsyncTokenClient"
-                    )
-                self.hooks.setdefault(name, []).append((hook, method))
-        self.active = bool(self.hooks)
+            self.add(hook)
         self._lock = threading.Lock()
         self._billed: dict[str, None] = {}
         """Video tasks already billed (the last ``_TASKS_KEPT``), so polls bill once."""
         self._task_tags: dict[str, str | None] = {}
         """The ``usage_tag`` each video task was created with, for its bill."""
+
+    def add(self, hook: object) -> None:
+        """Register ``hook``'s ``on_*`` methods (refusing what cannot work)."""
+        methods = [name for name in HOOK_METHODS if callable(getattr(hook, name, None))]
+        if not methods and not callable(getattr(hook, "on_fallback", None)):
+            raise ConfigurationError(
+                f"hooks: {type(hook).__name__} has none of {', '.join(HOOK_METHODS)}"
+            )
+        for name in methods:
+            method = getattr(hook, name)
+            if not self._asynchronous and inspect.iscoroutinefunction(method):
+                raise ConfigurationError(
+                    f"hooks: {type(hook).__name__}.{name} is a coroutine function; "
+                    "async hooks need the AsyncTokenClient"
+                )
+            self.hooks.setdefault(name, []).append((hook, method))
+        if getattr(hook, "include_content", False) is True:
+            self._content = True
+        self.active = bool(self.hooks)
 
     # -- events ---------------------------------------------------------------------------
 
@@ -202,6 +210,7 @@ class Observer:
         """Describe a call that starts now (only called when hooks exist)."""
         port = url.port or (443 if url.scheme == "https" else 80 if url.scheme == "http" else None)
         base: dict[str, object] = {
+            "call_id": next(self._ids),
             "operation": _operation(path),
             "method": method,
             "path": url.path,

@@ -49,6 +49,8 @@ __all__ = [
 class CallEvent:
     """What every event of a call says: which call, on which server, for which model."""
 
+    call_id: int
+    """Tells the events of one call from those of others (unique per client)."""
     operation: str
     """``"chat"``, ``"image_generation"``, ``"video_generation"``, or ``"http"`` for others."""
     method: str
