@@ -15,10 +15,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from tokenclient import AsyncStream, AsyncTokenClient, BadRequestError, TokenClient
+from tokenclient import AsyncStream, AsyncTokenClient, BadRequestError, Stream, TokenClient
 from tokenclient.otel import OTelHook, instrument
 from tokenclient.testing import FakeAPI, mock_transport
-from tokenclient.types import ChatCompletionMessageParam
+from tokenclient.types import ChatCompletionChunk, ChatCompletionMessageParam
 
 from .support import AnyClient, Kind, close, resolve
 
@@ -160,8 +160,8 @@ async def test_retries_are_span_events_and_errors_set_error_type(
 @KINDS
 async def test_a_stream_span_ends_when_the_stream_closes(kind: Kind, telemetry: Telemetry) -> None:
     client = make(kind, [telemetry.hook()])
-    stream = await resolve(
-        client.chat.completions.create(model="qwen3-8b", messages=HI, stream=True)
+    stream: Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk] = await resolve(
+        client.chat.completions.create(model="qwen3-8b", messages=HI, stream=True)  # type: ignore[arg-type]  # either kind
     )
     assert telemetry.spans() == ()  # open while the stream is
     if isinstance(stream, AsyncStream):
