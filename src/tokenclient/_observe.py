@@ -13,11 +13,11 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
 import httpx
 
-from ._core.cost import Cost, Pricing, TokenCounts, chat_counts, result_cost
+from ._core.cost import Cost, Pricing, TokenCounts, chat_cost, chat_counts, result_cost
 from ._core.response_headers import request_id
 from ._exceptions import APIStatusError, ConfigurationError
 from .hooks import (
@@ -29,12 +29,15 @@ from .hooks import (
     StreamEndEvent,
     UsageTotals,
 )
+from .types._cost import Priced
 
 if TYPE_CHECKING:
     from ._core.accumulate import ChatCompletionAccumulator
     from ._core.config import ClientConfig
     from ._core.request import RequestOptions
     from ._core.retry import Decision
+    from .types.chat import ChatCompletion
+    from .types.videos import VideoTask
 
 __all__ = ["AsyncStreamWatch", "Call", "Observer", "StreamWatch"]
 
@@ -83,6 +86,32 @@ def _operation(path: str) -> str:
 def _model_of(body: Mapping[str, object] | None) -> str | None:
     model = body.get("model") if body else None
     return model if isinstance(model, str) else None
+
+
+_Kind = Literal["chat", "video", "other"]
+_KINDS: dict[type, _Kind] = {}
+"""Result class -> how it is accounted; filled on first sight (the types load lazily)."""
+
+
+def _kind_of(result: object) -> _Kind:
+    kind = _KINDS.get(type(result))
+    if kind is None:
+        from .types.chat import ChatCompletion
+        from .types.videos import VideoTask
+
+        kind = (
+            "chat"
+            if isinstance(result, ChatCompletion)
+            else "video"
+            if isinstance(result, VideoTask)
+            else "other"
+        )
+        _KINDS[type(result)] = kind
+    return kind
+
+
+def _reports_cost(usage_extra: dict[str, object] | None, extra: dict[str, object] | None) -> bool:
+    return bool((usage_extra and "cost" in usage_extra) or (extra and "cost" in extra))
 
 
 def _remember(kept: dict[str, T], key: str, value: T) -> None:
@@ -158,7 +187,7 @@ class Observer:
             )
         if isinstance(hooks, str | bytes) or not isinstance(hooks, Sequence):
             raise ConfigurationError(f"hooks: expected a list of hook objects, got {hooks!r}")
-        self.usage = UsageTotals()
+        self.usage = UsageTotals(pricing)
         self._ids = itertools.count(1)  # next() on a count is atomic under the GIL
         self._asynchronous = asynchronous
         self.pricing = pricing
@@ -270,20 +299,17 @@ class Observer:
         call: Call | None,
     ) -> ResponseEvent | None:
         """Price and count ``result``; the response event when hooks exist."""
-        from .types._cost import Priced
-
-        model = _model_of(body)
         counts: TokenCounts | None = None
         cost: Cost | None = None
         if isinstance(result, Priced):
+            model = body.get("model") if body else None
+            if not isinstance(model, str):
+                model = None
             if self.pricing is not None:
                 object.__setattr__(result, "_pricing", self.pricing)
-            if model is not None and result.__class__.__name__ == "ImagesResponse":
-                object.__setattr__(result, "_request_model", model)
-            counts, cost = self.account(result, model, options.usage_tag)
+            counts, cost = self.account(result, model, options.usage_tag, call is not None)
         if call is None:
             return None
-        usage = counts
         choices = getattr(result, "choices", None) or ()
         reasons = tuple(
             reason for choice in choices if isinstance(reason := choice.finish_reason, str)
@@ -301,7 +327,7 @@ class Observer:
             response_id=result_id if isinstance(result_id, str) else None,
             response_model=result_model if isinstance(result_model, str) else None,
             finish_reasons=reasons,
-            usage=usage,
+            usage=counts,
             cost=cost,
         )
 
@@ -312,35 +338,56 @@ class Observer:
         self.account(task, None, options.usage_tag)
 
     def account(
-        self, result: object, model: str | None, tag: str | None
+        self, result: object, model: str | None, tag: str | None, want_cost: bool = False
     ) -> tuple[TokenCounts | None, Cost | None]:
-        """Add a priced result to the totals (a video task's cost once, when it succeeds)."""
-        from .types.chat import ChatCompletion
-        from .types.videos import VideoTask
+        """Add a priced result to the totals (a video task's cost once, when it succeeds).
 
+        The cost is returned for chat results only with ``want_cost`` (for hook events).
+        """
+        kind = _kind_of(result)
         pricing = self.pricing
-        if isinstance(result, ChatCompletion):
-            counts = chat_counts(result.usage) if result.usage is not None else None
-            cost = result_cost(result, pricing)
-            self.usage.record(result.model or model, tag, counts, cost)
-            return counts, cost
-        if isinstance(result, VideoTask):
-            with self._lock:
-                if model is not None:  # the creation: a request, billed when the task succeeds
-                    _remember(self._task_tags, result.id, tag)
-                billed = result.status == "succeeded" and result.id not in self._billed
-                if billed:
-                    _remember(self._billed, result.id, None)
-                    tag = self._task_tags.pop(result.id, tag)
-            if model is not None:
-                self.usage.record(model, tag, None, None, billed=False)
-            if not billed:
+        if kind == "chat":
+            chat = cast("ChatCompletion", result)
+            usage = chat.usage
+            name = chat.model or model
+            if usage is None:
+                self.usage.record(name, tag, None, None)
                 return None, None
-            cost = result_cost(result, pricing)
-            self.usage.bill(result.model or model, tag, cost)
-            return None, cost
+            counts = chat_counts(usage)
+            extra = chat.__pydantic_extra__
+            if want_cost or _reports_cost(usage.__pydantic_extra__, extra):
+                cost = chat_cost(usage, counts, name, extra, pricing)
+                self.usage.record(name, tag, counts, cost)
+                return counts, cost
+            # The common case, kept cheap: tokens summed, the table applied when read.
+            price = pricing.price_for(name) if pricing is not None else None
+            priced = price is not None and price.covers(counts)
+            self.usage.record(name, tag, counts, None, priced=priced)
+            return counts, None
+        if kind == "video":
+            return self._account_task(cast("VideoTask", result), model, tag)
+        if model is not None:
+            object.__setattr__(result, "_request_model", model)  # images name no model
         cost = result_cost(result, pricing, model)
         self.usage.record(model, tag, None, cost)
+        return None, cost
+
+    def _account_task(
+        self, task: VideoTask, model: str | None, tag: str | None
+    ) -> tuple[TokenCounts | None, Cost | None]:
+        with self._lock:
+            if model is not None:  # the creation: a request, billed when the task succeeds
+                _remember(self._task_tags, task.id, tag)
+            billed = task.status == "succeeded" and task.id not in self._billed
+            if billed:
+                _remember(self._billed, task.id, None)
+                tag = self._task_tags.pop(task.id, tag)
+        if model is not None:
+            self.usage.record(model, tag, None, None, billed=False)
+        if not billed:
+            return None, None
+        cost = result_cost(task, self.pricing)
+        self.usage.bill(task.model or model, tag, cost)
         return None, cost
 
     def failed(

@@ -24,7 +24,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from ._core.cost import Cost, TokenCounts
+from ._core.cost import Cost, Pricing, TokenCounts
 
 _ZERO = Decimal(0)
 
@@ -261,6 +261,9 @@ class _Row:
         "errors",
         "input",
         "output",
+        "priced_cached",
+        "priced_input",
+        "priced_output",
         "reasoning",
         "requests",
         "unpriced",
@@ -269,9 +272,17 @@ class _Row:
     def __init__(self) -> None:
         self.requests = self.errors = self.unpriced = 0
         self.input = self.cached = self.output = self.reasoning = 0
+        self.priced_input = self.priced_cached = self.priced_output = 0
         self.cost: dict[str, Decimal] = {}
 
-    def stats(self) -> UsageStats:
+    def stats(self, model: str, pricing: Pricing | None) -> UsageStats:
+        cost = dict(self.cost)
+        if pricing is not None and (self.priced_input or self.priced_cached or self.priced_output):
+            # Prices are linear, so the table is applied once to the summed tokens.
+            counts = TokenCounts(self.priced_input, self.priced_cached, self.priced_output)
+            table = pricing.cost(model, counts)
+            if table is not None:
+                cost[table.currency] = cost.get(table.currency, _ZERO) + table.amount
         return UsageStats(
             self.requests,
             self.errors,
@@ -279,7 +290,7 @@ class _Row:
             self.cached,
             self.output,
             self.reasoning,
-            MappingProxyType(dict(self.cost)),
+            MappingProxyType(cost),
             self.unpriced,
         )
 
@@ -333,11 +344,13 @@ class UsageTotals:
     immutable copy, or the shortcuts ``total``, ``by_model``, ``by_tag``; ``reset()`` clears.
     """
 
-    __slots__ = ("_lock", "_rows")
+    __slots__ = ("_lock", "_rows", "pricing")
 
-    def __init__(self) -> None:
+    def __init__(self, pricing: Pricing | None = None) -> None:
         self._lock = threading.Lock()
         self._rows: dict[tuple[str | None, str], _Row] = {}
+        self.pricing = pricing
+        """The table ``record(..., priced=True)`` tokens are costed with, at read time."""
 
     def record(
         self,
@@ -347,8 +360,14 @@ class UsageTotals:
         cost: Cost | None,
         *,
         billed: bool = True,
+        priced: bool = False,
     ) -> None:
-        """Count one successful call (``billed=False``: its cost comes later, see ``bill``)."""
+        """Count one successful call.
+
+        ``priced``: ``counts`` are costed by ``pricing`` when the totals are read (cheaper
+        than pricing each call: the table is linear). ``billed=False``: the cost comes
+        later (``bill``).
+        """
         key = (tag, model or "")
         with self._lock:
             row = self._rows.get(key)
@@ -360,6 +379,11 @@ class UsageTotals:
                 row.cached += counts.cached_input
                 row.output += counts.output
                 row.reasoning += counts.reasoning
+                if priced:
+                    row.priced_input += counts.input
+                    row.priced_cached += counts.cached_input
+                    row.priced_output += counts.output
+                    return
             if not billed:
                 return
             if cost is None:
@@ -392,7 +416,7 @@ class UsageTotals:
     def snapshot(self) -> UsageSnapshot:
         """An immutable copy of the totals now."""
         with self._lock:
-            rows = {key: row.stats() for key, row in self._rows.items()}
+            rows = {key: row.stats(key[1], self.pricing) for key, row in self._rows.items()}
         return UsageSnapshot(MappingProxyType(rows))
 
     def reset(self) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from .._exceptions import InvalidRequestError
 
@@ -43,6 +43,7 @@ __all__ = [
     "Pricing",
     "TokenCounts",
     "add_cost",
+    "chat_cost",
     "chat_counts",
     "counts_of",
     "provider_cost",
@@ -56,6 +57,7 @@ PriceValue = Decimal | int | float | str
 """A price as given: a ``Decimal``, a number or a numeric string (``"0.15"``)."""
 
 _MILLION = Decimal(1_000_000)
+_MATCHED_KEPT = 4096
 _ZERO = Decimal(0)
 
 
@@ -84,9 +86,11 @@ class Cost:
         return Cost(self.amount + other.amount, self.currency, source)
 
 
-@dataclass(frozen=True, slots=True)
-class TokenCounts:
-    """The tokens of one result, split the way prices are: all fields count tokens."""
+class TokenCounts(NamedTuple):
+    """The tokens of one result, split the way prices are: all fields count tokens.
+
+    A named tuple (immutable, and cheap to make: one is made per request).
+    """
 
     input: int = 0
     """Prompt tokens not served from the cache."""
@@ -143,6 +147,14 @@ class ModelPrice:
         set_(self, "image", _price(image, "image"))
         set_(self, "video_second", _price(video_second, "video_second"))
 
+    def covers(self, counts: TokenCounts) -> bool:
+        """Whether every kind of token in ``counts`` has a price here."""
+        return (
+            (not counts.input or self.input is not None)
+            and (not counts.cached_input or self.input is not None or self.cached_input is not None)
+            and (not counts.output or self.output is not None)
+        )
+
     def tokens_cost(self, counts: TokenCounts) -> Decimal | None:
         """The price of ``counts``, or ``None`` if a kind of token present has no price."""
         total = _ZERO
@@ -169,7 +181,7 @@ class Pricing:
     A plain mapping of prices works as a ``ModelPrice`` (``{"input": 0.05, "output": 0.2}``).
     """
 
-    __slots__ = ("_exact", "_patterns", "currency", "provider_currency")
+    __slots__ = ("_exact", "_matched", "_patterns", "currency", "provider_currency")
 
     def __init__(
         self,
@@ -188,6 +200,8 @@ class Pricing:
         self.provider_currency = provider_currency
         """The currency of provider-reported costs (``usage.cost``)."""
         self._exact: dict[str, ModelPrice] = {}
+        self._matched: dict[str, ModelPrice | None] = {}
+        """Models already matched against the patterns (a bounded cache)."""
         self._patterns: list[tuple[str, ModelPrice]] = []
         for model, raw in prices.items():
             if not isinstance(model, str) or not model:
@@ -203,12 +217,16 @@ class Pricing:
         if not model:
             return None
         price = self._exact.get(model)
-        if price is not None:
+        if price is not None or not self._patterns:
             return price
-        for pattern, candidate in self._patterns:
-            if fnmatchcase(model, pattern):
-                return candidate
-        return None
+        matched = self._matched
+        if model in matched:
+            return matched[model]
+        found = next((p for pattern, p in self._patterns if fnmatchcase(model, pattern)), None)
+        if len(matched) >= _MATCHED_KEPT:
+            matched.clear()
+        matched[model] = found
+        return found
 
     def cost(self, model: str | None, counts: TokenCounts) -> Cost | None:
         """The cost of ``counts`` of tokens on ``model``, or ``None`` when it is not priced."""
@@ -249,10 +267,28 @@ def chat_counts(usage: CompletionUsage) -> TokenCounts:
     prompt = usage.prompt_tokens or 0
     details = usage.prompt_tokens_details
     cached = (details.cached_tokens or 0) if details is not None else 0
-    cached = min(max(cached, 0), prompt)
+    if cached < 0:
+        cached = 0
+    elif cached > prompt:
+        cached = prompt
     out_details = usage.completion_tokens_details
     reasoning = (out_details.reasoning_tokens or 0) if out_details is not None else 0
     return TokenCounts(prompt - cached, cached, usage.completion_tokens or 0, reasoning)
+
+
+def chat_cost(
+    usage: CompletionUsage,
+    counts: TokenCounts,
+    model: str | None,
+    extra: Mapping[str, object] | None,
+    pricing: Pricing | None,
+) -> Cost | None:
+    """A chat result's cost from its (already split) usage: provider first, then ``pricing``."""
+    currency = pricing.provider_currency if pricing is not None else "USD"
+    reported = provider_cost(usage.__pydantic_extra__, extra, currency)
+    if reported is not None or pricing is None:
+        return reported
+    return pricing.cost(model, counts)
 
 
 def _amount(value: object) -> Decimal | None:
@@ -274,8 +310,8 @@ def provider_cost(
 ) -> Cost | None:
     """The provider's own ``usage.cost`` (else a top-level ``cost``) as a ``Cost``, if valid."""
     for extra in (usage_extra, top_extra):
-        if extra:
-            amount = _amount(extra.get("cost"))
+        if extra and "cost" in extra:
+            amount = _amount(extra["cost"])
             if amount is not None:
                 return Cost(amount, currency, "provider")
     return None
@@ -318,11 +354,7 @@ def stream_cost(
     """A stream's cost from its usage chunk: ``usage.cost``, else ``pricing``, else ``None``."""
     if usage is None:
         return None
-    currency = pricing.provider_currency if pricing is not None else "USD"
-    reported = provider_cost(usage.model_extra, None, currency)
-    if reported is not None or pricing is None:
-        return reported
-    return pricing.cost(model, chat_counts(usage))
+    return chat_cost(usage, chat_counts(usage), model, None, pricing)
 
 
 def result_cost(
