@@ -13,19 +13,24 @@ import pytest
 
 from tokenclient import (
     APIStreamError,
+    AsyncRouter,
     AsyncStream,
     AsyncTokenClient,
     BadRequestError,
     ConfigurationError,
     Cost,
+    InternalServerError,
     ModelPrice,
     Pricing,
+    Route,
+    Router,
     Stream,
     TokenClient,
 )
 from tokenclient._core.cost import TokenCounts
 from tokenclient.hooks import (
     ErrorEvent,
+    FallbackEvent,
     RequestEvent,
     ResponseEvent,
     RetryEvent,
@@ -467,3 +472,62 @@ async def test_the_fake_sends_rate_limit_headers(kind: Kind) -> None:
     assert second.rate_limit.limit_tokens == 2_000_000
     assert second.rate_limit.reset_requests == pytest.approx(0.006)
     await close(client)
+
+
+# --- router fallbacks ----------------------------------------------------------------------------
+
+
+class Fallbacks:
+    def __init__(self) -> None:
+        self.events: list[FallbackEvent] = []
+
+    def on_fallback(self, event: FallbackEvent) -> None:
+        self.events.append(event)
+
+
+@KINDS
+async def test_router_fallbacks_reach_the_failed_routes_client_hooks(kind: Kind) -> None:
+    seen = Fallbacks()
+    calls: list[tuple[object, Exception, object]] = []
+    first = make(kind, hooks=[seen]).with_options(max_retries=0)
+    second = make(kind)
+    router: Router | AsyncRouter
+    if isinstance(first, TokenClient) and isinstance(second, TokenClient):
+        router = Router(
+            {"smart": [Route(first, "error-503"), Route(second, "qwen3-8b")]},
+            on_fallback=lambda route, error, following: calls.append((route, error, following)),
+        )
+    else:
+        assert isinstance(first, AsyncTokenClient)
+        assert isinstance(second, AsyncTokenClient)
+        router = AsyncRouter(
+            {"smart": [Route(first, "error-503"), Route(second, "qwen3-8b")]},
+            on_fallback=lambda route, error, following: calls.append((route, error, following)),
+        )
+    reply = await resolve(router.chat.completions.create(model="smart", messages=HI))
+    assert reply.model == "qwen3-8b"
+    (event,) = seen.events
+    assert event.model == "smart"
+    assert event.route.model == "error-503"
+    assert event.next_route is not None
+    assert event.next_route.model == "qwen3-8b"
+    assert isinstance(event.error, InternalServerError)
+    assert len(calls) == 1  # the router's own callback still runs
+    assert first.usage.total.errors == 1  # shared with the copy: counted on the original too
+    await close(first)
+    await close(second)
+
+
+def test_a_fallback_only_hook_builds_no_call_events() -> None:
+    client = make("sync", hooks=[Fallbacks()])
+    assert not client._observer.active
+    client.close()
+
+
+async def test_an_async_on_fallback_is_refused() -> None:
+    class AsyncFallback:
+        async def on_fallback(self, event: FallbackEvent) -> None:
+            pass
+
+    with pytest.raises(ConfigurationError, match="on_fallback"):
+        make("async", hooks=[AsyncFallback()])

@@ -23,6 +23,7 @@ from ._exceptions import APIStatusError, ConfigurationError
 from .hooks import (
     CallEvent,
     ErrorEvent,
+    FallbackEvent,
     RequestEvent,
     ResponseEvent,
     RetryEvent,
@@ -67,7 +68,14 @@ class StreamLike(Protocol):
 
 log = logging.getLogger("tokenclient")
 
-HOOK_METHODS = ("on_request", "on_retry", "on_response", "on_error", "on_stream_end")
+HOOK_METHODS = (
+    "on_request",
+    "on_retry",
+    "on_response",
+    "on_error",
+    "on_stream_end",
+    "on_fallback",
+)
 _OPERATIONS = {
     "/chat/completions": "chat",
     "/images/generations": "image_generation",
@@ -207,12 +215,17 @@ class Observer:
     def add(self, hook: object) -> None:
         """Register ``hook``'s ``on_*`` methods (refusing what cannot work)."""
         methods = [name for name in HOOK_METHODS if callable(getattr(hook, name, None))]
-        if not methods and not callable(getattr(hook, "on_fallback", None)):
+        if not methods:
             raise ConfigurationError(
                 f"hooks: {type(hook).__name__} has none of {', '.join(HOOK_METHODS)}"
             )
         for name in methods:
             method = getattr(hook, name)
+            if name == "on_fallback" and inspect.iscoroutinefunction(method):
+                raise ConfigurationError(
+                    f"hooks: {type(hook).__name__}.on_fallback must be a plain function "
+                    "(routers call it synchronously)"
+                )
             if not self._asynchronous and inspect.iscoroutinefunction(method):
                 raise ConfigurationError(
                     f"hooks: {type(hook).__name__}.{name} is a coroutine function; "
@@ -221,7 +234,7 @@ class Observer:
             self.hooks.setdefault(name, []).append((hook, method))
         if getattr(hook, "include_content", False) is True:
             self._content = True
-        self.active = bool(self.hooks)
+        self.active = any(name != "on_fallback" for name in self.hooks)
 
     # -- events ---------------------------------------------------------------------------
 
@@ -257,7 +270,7 @@ class Observer:
     def request_event(call: Call) -> RequestEvent:
         return RequestEvent(**call.base)  # type: ignore[arg-type]  # CallEvent fields
 
-    def emit(self, name: str, event: CallEvent) -> None:
+    def emit(self, name: str, event: CallEvent | FallbackEvent) -> None:
         """Call every sync hook method ``name`` with ``event``; failures are logged."""
         for hook, method in self.hooks.get(name, ()):
             try:

@@ -7,7 +7,7 @@ A hook is any object with some of these methods; each receives one frozen event:
     on_response(ResponseEvent)    a call succeeded (for a stream: its headers arrived)
     on_error(ErrorEvent)          a call failed for good
     on_stream_end(StreamEndEvent) a stream was closed (exhausted, broken off or failed)
-    on_fallback(FallbackEvent)    a router moved on to its next route
+    on_fallback(FallbackEvent)    a router moved on from a route of this client (sync only)
 
 On the async client a method may be a coroutine function; it is awaited. A hook that raises is
 logged (WARNING on the ``tokenclient`` logger, once per hook, method and exception type) and the
@@ -178,14 +178,17 @@ class StreamEndEvent(CallEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FallbackEvent:
-    """A router's route failed and the next one is tried."""
+    """A router's route failed and the router moves on (given to the failed route's client's
+    hooks, ``on_fallback``; always called synchronously)."""
 
+    model: str
+    """The router's logical model name."""
     route: RouteInfo
-    """The route that failed."""
+    """The route that failed (a ``tokenclient.Route``)."""
     error: BaseException
     """Why it failed."""
-    next_route: RouteInfo
-    """The route tried next."""
+    next_route: RouteInfo | None
+    """The route tried next; ``None`` when none is left."""
 
 
 class Hook(Protocol):
@@ -209,6 +212,10 @@ class Hook(Protocol):
 
     def on_stream_end(self, event: StreamEndEvent) -> object:
         """A stream was closed."""
+        ...
+
+    def on_fallback(self, event: FallbackEvent) -> object:
+        """A router moved on from this client's route (sync only)."""
         ...
 
 
