@@ -531,3 +531,35 @@ async def test_an_async_on_fallback_is_refused() -> None:
 
     with pytest.raises(ConfigurationError, match="on_fallback"):
         make("async", hooks=[AsyncFallback()])
+
+
+@KINDS
+async def test_without_hooks_the_chunk_path_is_the_plain_one(kind: Kind) -> None:
+    client = make(kind)
+    assert not client._observer.active
+    stream: AnyStream = await resolve(
+        client.chat.completions.create(model="qwen3-8b", messages=HI, stream=True)
+    )
+    # No timing wrappers: the fold is the accumulator's own method, the bytes httpx's iterator.
+    assert stream._fold == stream._accumulator.add
+    assert type(stream._bytes).__name__ in {"generator", "async_generator"}
+    if isinstance(stream, AsyncStream):
+        await stream.close()
+    else:
+        stream.close()
+    await close(client)
+
+
+class ContentHook(Recorder):
+    include_content = True
+
+
+async def test_a_hook_can_ask_for_content() -> None:
+    hook = ContentHook()
+    client = make("sync", hooks=[hook])
+    assert isinstance(client, TokenClient)
+    client.chat.completions.create(model="qwen3-8b", messages=HI)
+    request = hook.events[0]
+    assert isinstance(request, RequestEvent)
+    assert request.content is not None
+    client.close()
