@@ -329,14 +329,9 @@ class Observer:
         )
         result_id = getattr(result, "id", None)
         result_model = getattr(result, "model", None)
-        return ResponseEvent(
-            **call.base,  # type: ignore[arg-type]  # CallEvent fields
-            attempt=call.attempt,
-            status=response.status_code,
-            request_id=request_id(response.headers),
-            duration=time.monotonic() - call.started,
-            time_to_first_byte=call.first_byte,
-            limiter_wait=call.limiter_wait,
+        return response_event(
+            call,
+            response,
             response_id=result_id if isinstance(result_id, str) else None,
             response_model=result_model if isinstance(result_model, str) else None,
             finish_reasons=reasons,
@@ -426,6 +421,33 @@ class Observer:
             duration=time.monotonic() - call.started,
             limiter_wait=call.limiter_wait,
         )
+
+
+def response_event(
+    call: Call,
+    response: httpx.Response,
+    *,
+    response_id: str | None = None,
+    response_model: str | None = None,
+    finish_reasons: tuple[str, ...] = (),
+    usage: TokenCounts | None = None,
+    cost: Cost | None = None,
+) -> ResponseEvent:
+    """The event of a call that succeeded (a stream's: its headers, nothing read yet)."""
+    return ResponseEvent(
+        **call.base,  # type: ignore[arg-type]  # CallEvent fields
+        attempt=call.attempt,
+        status=response.status_code,
+        request_id=request_id(response.headers),
+        duration=time.monotonic() - call.started,
+        time_to_first_byte=call.first_byte,
+        limiter_wait=call.limiter_wait,
+        response_id=response_id,
+        response_model=response_model,
+        finish_reasons=finish_reasons,
+        usage=usage,
+        cost=cost,
+    )
 
 
 def stream_end_event(
@@ -539,20 +561,7 @@ class _StreamWatchBase:
         """The response event of a stream whose headers arrived (hooks only)."""
         call = self.call
         assert call is not None  # only called with hooks
-        return ResponseEvent(
-            **call.base,  # type: ignore[arg-type]  # CallEvent fields
-            attempt=call.attempt,
-            status=response.status_code,
-            request_id=request_id(response.headers),
-            duration=time.monotonic() - call.started,
-            time_to_first_byte=call.first_byte,
-            limiter_wait=call.limiter_wait,
-            response_id=None,
-            response_model=None,
-            finish_reasons=(),
-            usage=None,
-            cost=None,
-        )
+        return response_event(call, response)
 
     def timed_fold(self, fold: Callable[[ChunkT], None]) -> Callable[[ChunkT], None]:
         """``fold``, noting the chunk count and the first chunk with choices."""
