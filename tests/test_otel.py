@@ -183,6 +183,8 @@ async def test_a_stream_span_ends_when_the_stream_closes(kind: Kind, telemetry: 
 def test_import_tokenclient_loads_no_opentelemetry() -> None:
     code = (
         "import sys, tokenclient\n"
+        "lazy = ('tokenclient.hooks', 'tokenclient._observe', 'tokenclient._core.cost')\n"
+        "assert not [m for m in lazy if m in sys.modules], 'observability loaded at import'\n"
         "client = tokenclient.TokenClient(api_key='k', base_url='https://x.test/v1')\n"
         "loaded = [m for m in sys.modules if m.startswith(('opentelemetry', 'tokenclient.otel'))]\n"
         "assert not loaded, loaded\n"
