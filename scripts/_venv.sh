@@ -1,5 +1,5 @@
 # Sourced by scripts/*: make .venv (once) and install what $1 names: "runtime" or "dev".
-# Re-installs only when pyproject.toml or requirements-dev.txt changed since the last install.
+# Re-installs only when pyproject.toml or requirements-*.txt changed since the last install.
 set -euo pipefail
 kind="${1:-runtime}"
 python="${PYTHON:-python3}"
@@ -8,7 +8,7 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 stamp=".venv/.tokenclient-$kind"
-want=$(cat pyproject.toml requirements-dev.txt | cksum)
+want=$(cat pyproject.toml requirements-dev.txt requirements-test.txt | cksum)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "==> installing tokenclient ($kind) into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip

@@ -53,6 +53,7 @@ def test_server_serves_canned_replies(base_url: str) -> None:
         assert json.loads(events[-2][6:])["choices"][0]["finish_reason"] == "stop"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("client", ["httpx", "tokenclient"])
 @pytest.mark.parametrize("scenario", sorted(_SIZES))
 def test_driver_reports_numbers(base_url: str, client: str, scenario: str) -> None:

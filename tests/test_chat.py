@@ -138,6 +138,73 @@ async def test_every_documented_parameter_reaches_the_wire(kind: Kind) -> None:
     await close(client)
 
 
+NEWER: dict[str, object] = {
+    "store": True,
+    "metadata": {"run": "nightly", "team": "search"},
+    "service_tier": "flex",
+    "prediction": {"type": "content", "content": [{"type": "text", "text": "x = 1"}]},
+    "web_search_options": {
+        "search_context_size": "low",
+        "user_location": {"type": "approximate", "approximate": {"country": "FR"}},
+    },
+    "verbosity": "high",
+    "prompt_cache_key": "tenant-7",
+    "safety_identifier": "5f2b0c",
+    "audio": {"voice": "alloy", "format": "wav"},
+    "modalities": ["text", "audio"],
+    "moderation": {"model": "omni-moderation-latest"},
+    "prompt_cache_options": {"ttl": "30m"},
+    "prompt_cache_retention": "24h",
+    "parallel_tool_calls": True,
+    "logprobs": True,
+    "top_logprobs": 3,
+}
+
+
+@KINDS
+async def test_newer_openai_parameters_reach_the_wire_as_given(kind: Kind) -> None:
+    seen: list[httpx.Request] = []
+    client = make_client(kind, recording(seen))
+    params: dict[str, object] = {"model": "openai/gpt-4.1", "messages": HELLO, **NEWER}
+    await resolve(client.chat.completions.create(**params))  # type: ignore[call-overload]  # a dict of every kind of value
+    assert json.loads(seen[0].content) == params
+    await close(client)
+
+
+@KINDS
+async def test_deprecated_functions_warn_and_reach_the_wire(kind: Kind) -> None:
+    seen: list[httpx.Request] = []
+    client = make_client(kind, recording(seen))
+    with pytest.warns(DeprecationWarning, match="is deprecated by OpenAI") as caught:
+        await resolve(
+            client.chat.completions.create(
+                model="m",
+                messages=HELLO,
+                functions=[{"name": "get_weather", "parameters": {"type": "object"}}],
+                function_call={"name": "get_weather"},
+            )
+        )
+    assert {str(w.message).split("`")[1] for w in caught} == {"functions", "function_call"}
+    # Blamed on the line that called create() (for the async twin: the frame awaiting it).
+    caller = __file__ if kind == "sync" else str(Path(__file__).parent / "support.py")
+    assert {w.filename for w in caught} == {caller}
+    body = json.loads(seen[0].content)
+    assert body["functions"] == [{"name": "get_weather", "parameters": {"type": "object"}}]
+    assert body["function_call"] == {"name": "get_weather"}
+    await close(client)
+
+
+@KINDS
+async def test_unknown_keyword_is_refused_before_sending(kind: Kind) -> None:
+    seen: list[httpx.Request] = []
+    client = make_client(kind, recording(seen))
+    params: dict[str, object] = {"model": "m", "messages": HELLO, "temprature": 0.5}
+    with pytest.raises(InvalidRequestError, match=r"did you mean `temperature`\?.*extra_body="):
+        await resolve(client.chat.completions.create(**params))  # type: ignore[call-overload]  # bad on purpose
+    assert seen == []
+    await close(client)
+
+
 @KINDS
 async def test_stream_false_is_sent_when_given(kind: Kind) -> None:
     seen: list[httpx.Request] = []

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import importlib
 import json
+import warnings
 from pathlib import Path
 from typing import Protocol, cast
 
 import pydantic
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tokenclient._core.chat_request import PARAM_NAMES, build_chat_body
 from tokenclient.types.chat import ChatCompletion, ChatCompletionChunk
 
 SPEC = json.loads(
@@ -135,6 +137,7 @@ _CASES = [
 ]
 
 
+@pytest.mark.slow  # 200 generated payloads each: 4-11 s on a loaded 2-core machine
 @pytest.mark.parametrize(("name", "model"), _CASES)
 def test_generated_payloads_parse(name: str, model: type[pydantic.BaseModel]) -> None:
     validator = _validator(name)
@@ -161,3 +164,54 @@ def test_generator_is_checked_by_jsonschema() -> None:
     validator.validate(
         {"id": "x", "model": "m", "created": 1, "object": "chat.completion.chunk", "choices": []}
     )
+
+
+def _request_properties(schema: JSONSchema) -> set[str]:
+    """The property names of a request schema, through ``$ref`` and ``allOf``."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return _request_properties(DEFS[ref.removeprefix("#/$defs/")])
+    names = set(cast("dict[str, object]", schema.get("properties", {})))
+    for part in cast("list[JSONSchema]", schema.get("allOf", [])):
+        names |= _request_properties(part)
+    return names
+
+
+def test_every_spec_request_parameter_is_accepted() -> None:
+    """``create()`` takes every parameter of the spec's chat request, and no other."""
+    spec = _request_properties({"$ref": "#/$defs/CreateChatCompletionRequest"})
+    assert len(spec) >= 37
+    assert spec == PARAM_NAMES
+
+
+@pytest.mark.slow  # 200 generated conversations: about 5 s on a loaded 2-core machine
+def test_generated_request_messages_are_accepted_and_sent_as_given() -> None:
+    """Every spec-valid message (extra ``x-`` keys too) passes the check and is sent unchanged."""
+    validator = _validator("ChatCompletionRequestMessage")
+
+    @settings(
+        max_examples=200,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
+    @given(
+        messages=st.lists(
+            from_schema({"$ref": "#/$defs/ChatCompletionRequestMessage"}), min_size=1, max_size=3
+        )
+    )
+    def check(messages: list[object]) -> None:
+        for message in messages:
+            try:
+                validator.validate(message)
+            except _ValidationError:
+                assume(False)  # the generator ignores minItems; only spec-valid ones count
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            body = build_chat_body({"model": "m", "messages": messages})
+        assert json.loads(json.dumps(body)) == {"model": "m", "messages": messages}
+
+    check()

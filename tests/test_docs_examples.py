@@ -181,6 +181,7 @@ def test_the_docs_have_examples() -> None:
         assert counted[page] >= 2, page
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("page", WITH_EXAMPLES, ids=[path.name for path in WITH_EXAMPLES])
 def test_page_examples_run(page: Path, base_url: str, tmp_path: Path) -> None:
     blocks = runnable(page)
@@ -220,6 +221,7 @@ def test_as_module_keeps_markdown_line_numbers() -> None:
     assert (module[3], module[9]) == ("x = 1", "y = x")
 
 
+@pytest.mark.slow  # one mypy run over every page: 10-25 s
 def test_page_examples_type_check(tmp_path: Path) -> None:
     files: list[str] = []
     for page in WITH_EXAMPLES:

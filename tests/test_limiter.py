@@ -352,7 +352,11 @@ def test_a_slot_handed_to_an_interrupted_thread_is_passed_on() -> None:
     with interrupted_once_blocked(semaphore, before=semaphore.release):
         semaphore.acquire()
     assert semaphore.waiting == 0
-    in_thread(semaphore.acquire)  # the handed-over slot came back
+
+    def take() -> None:
+        assert semaphore.acquire()
+
+    in_thread(take)  # the handed-over slot came back
 
 
 # --- real threads and tasks ------------------------------------------------------------------
@@ -532,3 +536,65 @@ def test_an_async_limiter_built_outside_an_event_loop_works_inside_one(backend: 
 
     anyio.run(main, backend=backend)
     assert order == ["first", "second"]
+
+
+# --- the slot wait is bounded; releases from finalizers never block ----------------------------
+
+
+@pytest.mark.anyio
+async def test_the_wait_for_a_slot_ends_after_its_timeout_and_leaks_nothing() -> None:
+    sync = Limiter(max_concurrency=1)
+    async_ = AsyncLimiter(max_concurrency=1)
+    sync.acquire()
+    await async_.acquire()
+    with pytest.raises(TimeoutError, match=r"waited 0\.05 s for a client-side slot"):
+        sync.acquire(slot_timeout=0.05)
+    with anyio.fail_after(TIMEOUT):
+        with pytest.raises(TimeoutError, match=r"max_concurrency=1"):
+            await async_.acquire(slot_timeout=0.05)
+    assert sync._slots is not None
+    assert sync._slots.waiting == 0
+    sync.release()
+    async_.release()
+    sync.acquire(slot_timeout=0)  # the slot is free again: the waiter that gave up took nothing
+    with anyio.fail_after(TIMEOUT):
+        await async_.acquire(slot_timeout=0)
+
+
+def test_a_slot_handed_over_as_the_wait_times_out_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    semaphore = FifoSemaphore(1)
+    semaphore.acquire()
+    real = threading.Lock
+
+    class LateLock:  # times out, but the slot is handed over before the waiter withdraws
+        def __init__(self) -> None:
+            self.lock = real()
+
+        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+            if timeout == -1:
+                return self.lock.acquire(blocking)
+            semaphore.release()  # the holder hands the slot to this waiter just now
+            return False
+
+        def release(self) -> None:
+            self.lock.release()
+
+    monkeypatch.setattr(threading, "Lock", LateLock)  # the waiter FifoSemaphore builds
+    assert semaphore.acquire(timeout=0.01)
+    monkeypatch.undo()
+    assert semaphore.waiting == 0
+    assert not semaphore.acquire(timeout=0)  # it holds the slot: no second one appeared
+
+
+def test_release_soon_under_the_semaphore_lock_is_done_by_the_holder() -> None:
+    # A finalizer may run inside one of the semaphore's own critical sections: it must not
+    # wait for the lock (a deadlock), and the slot must still come back.
+    semaphore = FifoSemaphore(1)
+    semaphore.acquire()
+    semaphore._lock.acquire()  # as if the finalizer interrupted code holding the lock
+    semaphore.release_soon()  # returns at once
+    assert semaphore._deferred  # left for the holder
+    semaphore._unlock()  # the holder leaves its critical section and does the release
+    assert semaphore.acquire(timeout=0)
+    semaphore.release_soon()  # with the lock free, at once
+    assert semaphore.acquire(timeout=0)

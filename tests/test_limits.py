@@ -10,11 +10,11 @@ import anyio
 import httpx
 import pytest
 
-from tokenclient import AsyncTokenClient, RateLimitError, TokenClient
+from tokenclient import AsyncTokenClient, InvalidRequestError, RateLimitError, TokenClient
 from tokenclient._limiter import Limiter
 from tokenclient.types import ChatCompletionMessageParam
 
-from .support import BASE_URL, KEY, ScriptedStream, chunk, sse
+from .support import BASE_URL, KEY, Kind, ScriptedStream, chunk, close, make_client, resolve, sse
 
 MODELS: dict[str, object] = {"object": "list", "data": []}
 HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
@@ -28,10 +28,30 @@ def test_supertoken_preset_applies_its_documented_limits(
     assert limiter.max_concurrency == 10
     assert limiter.requests_per_minute == 60
     off = cls(api_key=KEY, provider="supertoken", max_concurrency=None, requests_per_minute=None)
-    assert off._requester.limiter.max_concurrency is None
+    assert off._requester.limiter.max_concurrency == POOL  # the client's own pool still caps
     assert off._requester.limiter.requests_per_minute is None
     plain = cls(api_key=KEY, provider="tokenlake")._requester.limiter
-    assert (plain.max_concurrency, plain.requests_per_minute) == (None, None)
+    assert (plain.max_concurrency, plain.requests_per_minute) == (POOL, None)
+
+
+POOL = 100
+"""The connections of a client's own pool."""
+
+
+@pytest.mark.parametrize("cls", [TokenClient, AsyncTokenClient])
+def test_the_own_pool_caps_concurrency_and_a_given_http_client_does_not(
+    cls: type[TokenClient | AsyncTokenClient],
+) -> None:
+    # httpcore's pool wakes every queued request for each freed connection: the limiter keeps
+    # that queue empty by never letting more requests into the pool than it has connections.
+    for requested, expected in [(None, POOL), (500, POOL), (7, 7)]:
+        client = cls(api_key=KEY, base_url=BASE_URL, max_concurrency=requested)
+        assert client._requester.limiter.max_concurrency == expected
+    http = httpx.Client() if cls is TokenClient else httpx.AsyncClient()
+    given = cls(api_key=KEY, base_url=BASE_URL, http_client=http)  # type: ignore[arg-type]  # the pair matches at run time
+    assert given._requester.limiter.max_concurrency is None  # its pool size is not ours to know
+    with pytest.raises(InvalidRequestError, match=r"^max_concurrency: "):
+        cls(api_key=KEY, base_url=BASE_URL, max_concurrency="3")  # type: ignore[arg-type]  # the wrong type is the point
 
 
 def test_with_options_copies_share_the_limiter() -> None:
@@ -172,3 +192,28 @@ def test_requests_per_minute_paces_a_client() -> None:
         client.models.list()
     assert starts == [0.0, 0.0, 0.5, 1.0, 1.5]
     http.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize(("hint", "paused"), [("30", 30.0), ("60", 60.0), ("999999999", 0.0)])
+async def test_a_429_pauses_the_client_only_up_to_the_retry_after_cap(
+    kind: Kind, hint: str, paused: float
+) -> None:
+    # A hint past max_retry_after (60 s) is raised at once to its caller; it must not make
+    # the next call on the client sleep silently either. Each call then meets its own 429.
+    starts: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        starts.append(client._requester.limiter._clock())
+        if len(starts) == 1:
+            return httpx.Response(429, headers={"retry-after": hint}, json={"error": {}})
+        return httpx.Response(200, json=MODELS)
+
+    client = make_client(kind, handler, max_retries=0)
+    with pytest.raises(RateLimitError) as raised:
+        await resolve(client.models.list())
+    assert raised.value.retry_after == float(hint)
+    await resolve(client.models.list())
+    assert starts == [0.0, paused]
+    await close(client)

@@ -84,8 +84,13 @@ def _hints(obj: object) -> dict[str, object]:
     return dict(typing.get_type_hints(obj, globalns=globalns, include_extras=True))
 
 
+def _is_class(obj: object) -> typing_extensions.TypeIs[type[object]]:
+    # Before Python 3.11, `isinstance(list[int], type)` is true: a generic alias is no class.
+    return isinstance(obj, type) and typing.get_origin(obj) is None
+
+
 def _is_typeddict(obj: object) -> bool:
-    return isinstance(obj, type) and typing_extensions.is_typeddict(obj)
+    return _is_class(obj) and typing_extensions.is_typeddict(obj)
 
 
 def _function_of(member: object) -> object:
@@ -111,7 +116,9 @@ class _Finder:
         if isinstance(hint, (str, typing.ForwardRef)):
             self.found.append(f"{where}: unresolved annotation {hint!r}")
             return
-        if isinstance(hint, typing.TypeVar):
+        origin = typing.get_origin(hint)
+        # Before Python 3.11, typing_extensions.Unpack[X] claims to be a TypeVar; it has an origin.
+        if origin is None and isinstance(hint, typing.TypeVar):
             for bound in (hint.__bound__, *hint.__constraints__):
                 # A bound spelt "BaseModel" keeps pydantic out of `import tokenclient`.
                 resolved: object = bound
@@ -124,7 +131,6 @@ class _Finder:
             for item in typing.cast("list[object]", hint):
                 self.annotation(where, item)
             return
-        origin = typing.get_origin(hint)
         if origin is typing.Literal:
             return
         if origin is typing.Annotated:  # the metadata is not a type
@@ -135,7 +141,7 @@ class _Finder:
         value = getattr(hint, "__value__", None)  # a PEP 695 / TypeAliasType alias
         if value is not None:
             self.annotation(where, value)
-        if isinstance(hint, type) and hint.__module__.startswith("tokenclient"):
+        if _is_class(hint) and hint.__module__.startswith("tokenclient"):
             self.declared_type(hint)
 
     def declared_type(self, cls: type[object]) -> None:
@@ -163,7 +169,9 @@ class _Finder:
                 if member.startswith("_") and member not in _PUBLIC_DUNDERS:
                     continue
                 function = _function_of(value)
-                if inspect.isfunction(function):
+                # Only our own code: pydantic 2.7 puts its `model_post_init(__context: Any)` on
+                # models with private attributes.
+                if inspect.isfunction(function) and function.__module__.startswith("tokenclient"):
                     self.callable(f"{name}.{member}", function)
 
     def callable(self, where: str, function: Callable[..., object]) -> None:
@@ -174,7 +182,7 @@ class _Finder:
                 self.annotation(f"{label}({parameter})", hint)
 
     def public_object(self, where: str, obj: object) -> None:
-        if isinstance(obj, type):
+        if _is_class(obj):
             self.declared_type(obj)
         elif inspect.isfunction(obj):
             self.callable(where, obj)
@@ -216,7 +224,7 @@ def test_the_walk_reaches_the_whole_api() -> None:
     assert len(reached) == len(_RESOURCES) + 2
     # Types reached only through annotations are walked too (a nested TypedDict, say).
     assert id(tokenclient.types.ChatCompletionCreateParams) in finder._seen
-    assert id(typing.get_args(tokenclient.types.VideoContentParam)[0]) in finder._seen
+    assert id(tokenclient.types.ImageURLContentParam) in finder._seen
 
 
 class _Leaky(typing_extensions.TypedDict):
@@ -237,6 +245,8 @@ def _leaky_function(callback: Callable[[int], typing.Any], *, options: _Leaky) -
         (typing.Literal["Any"], 0),
         (dict[str, object], 0),
         (typing.TypeVar("T", bound=typing.Any), 1),
+        (typing_extensions.Unpack[tuple[typing.Any, ...]], 1),
+        (typing_extensions.Unpack[tuple[int, ...]], 0),
     ],
 )
 def test_the_detector_finds_any(hint: object, expected: int) -> None:
@@ -251,3 +261,13 @@ def test_the_detector_reads_signatures_and_typeddicts() -> None:
     _Leaky.__module__ = "tokenclient.fake"  # walked like one of ours
     finder.callable("leaky", _leaky_function)
     assert finder.found == ["leaky(callback)", "leaky(callback)", "tokenclient.fake._Leaky.nested"]
+
+
+@pytest.mark.parametrize(
+    "alias", [Callable[[int], typing.Any], list[typing.Any], dict[str, list[typing.Any]]]
+)
+def test_the_detector_takes_generic_aliases_for_types(alias: object) -> None:
+    # Python 3.10 says `isinstance(list[int], type)`; the walk must not take it for a class.
+    finder = _Finder()
+    finder.public_object("alias", alias)
+    assert finder.found == ["alias"]

@@ -18,12 +18,24 @@ from tokenclient import (
     APITimeoutError,
     AsyncStream,
     AsyncTokenClient,
+    InvalidRequestError,
     ServiceUnavailableError,
     Stream,
+    TokenClient,
 )
 from tokenclient.types import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
 
-from .support import AnyClient, Handler, Kind, ScriptedStream, chunk, close, make_client, sse
+from .support import (
+    AnyClient,
+    Handler,
+    Kind,
+    ScriptedStream,
+    chunk,
+    close,
+    make_client,
+    resolve,
+    sse,
+)
 
 pytestmark = pytest.mark.anyio
 KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
@@ -310,3 +322,138 @@ def test_stream_classes_are_exported() -> None:
 
     assert tokenclient.Stream is Stream
     assert tokenclient.AsyncStream is AsyncStream
+
+
+def capped(
+    kind: Kind,
+    handler: Handler,
+    *,
+    max_event_bytes: int = 8 << 20,
+    max_response_bytes: int = 1 << 20,
+) -> AnyClient:
+    """A client answering through ``handler`` with the given caps (no retries)."""
+    transport = httpx.MockTransport(handler)
+    if kind == "sync":
+        return TokenClient(
+            api_key="k",
+            base_url="https://api.example.test/v1",
+            max_retries=0,
+            http_client=httpx.Client(transport=transport),
+            max_event_bytes=max_event_bytes,
+            max_response_bytes=max_response_bytes,
+        )
+    return AsyncTokenClient(
+        api_key="k",
+        base_url="https://api.example.test/v1",
+        max_retries=0,
+        http_client=httpx.AsyncClient(transport=transport),
+        max_event_bytes=max_event_bytes,
+        max_response_bytes=max_response_bytes,
+    )
+
+
+def answering(status: int, body: bytes, content_type: str = "application/json") -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"content-type": content_type}, content=body)
+
+    return handler
+
+
+TOOL_COMPLETION = {
+    "id": "chatcmpl-9",
+    "object": "chat.completion",
+    "created": 5,
+    "model": "m",
+    "system_fingerprint": "fp",
+    "choices": [
+        {
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "a", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+                    {"id": "b", "type": "function", "function": {"name": "g", "arguments": "[1]"}},
+                ],
+            },
+            "finish_reason": "tool_calls",
+        },
+        {"index": 1, "message": {"role": "assistant", "content": "two"}, "finish_reason": "stop"},
+    ],
+    "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+}
+
+
+@KINDS
+async def test_a_json_completion_answering_a_stream_folds_back_to_itself(kind: Kind) -> None:
+    client = make_client(kind, answering(200, json.dumps(TOOL_COMPLETION).encode()))
+    stream = await open_stream(client)
+    chunks: list[ChatCompletionChunk] = []
+    if isinstance(stream, AsyncStream):
+        chunks = [c async for c in stream]
+        final = await stream.get_final_completion()
+    else:
+        chunks = list(stream)
+        final = stream.get_final_completion()
+    assert [c.choices[0].index for c in chunks] == [0, 1]  # one chunk per choice
+    assert chunks[0].object == "chat.completion.chunk"
+    assert final.model_dump(exclude_none=True) == ChatCompletion.model_validate(
+        TOOL_COMPLETION
+    ).model_dump(exclude_none=True)
+    await close(client)
+
+
+@KINDS
+async def test_a_json_error_answering_a_stream_is_a_stream_error(kind: Kind) -> None:
+    body = b'{"error": {"message": "model overloaded", "code": "busy"}}'
+    client = make_client(kind, answering(200, body))
+    stream = await open_stream(client)
+    with pytest.raises(APIStreamError, match="model overloaded") as info:
+        await collect(stream)
+    assert info.value.code == "busy"
+    await close(client)
+
+
+@KINDS
+async def test_a_json_answer_past_max_event_bytes_is_refused(kind: Kind) -> None:
+    body = json.dumps({**TOOL_COMPLETION, "pad": "x" * 2000}).encode()
+    client = capped(kind, answering(200, body), max_event_bytes=1000)
+    stream = await open_stream(client)
+    with pytest.raises(APIResponseValidationError, match="max_event_bytes=1000"):
+        await collect(stream)
+    assert is_closed(stream)
+    await close(client)
+
+
+@KINDS
+async def test_max_event_bytes_reaches_the_stream(kind: Kind) -> None:
+    client = capped(kind, streaming(ScriptedStream(sse(chunk("x" * 500)))), max_event_bytes=400)
+    stream = await open_stream(client)
+    with pytest.raises(APIResponseValidationError, match="max_event_bytes=400"):
+        await collect(stream)
+    assert is_closed(stream)
+    await close(client)
+
+
+@KINDS
+async def test_max_response_bytes_caps_a_plain_body(kind: Kind) -> None:
+    body = json.dumps({"object": "list", "data": [], "pad": "x" * 5000}).encode()
+    client = capped(kind, answering(200, body), max_response_bytes=4096)
+    with pytest.raises(APIResponseValidationError, match="max_response_bytes=4096"):
+        await resolve(client.models.list())
+    await close(client)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [
+        ("max_response_bytes", 0),
+        ("max_response_bytes", 1.5),
+        ("max_event_bytes", -1),
+        ("max_event_bytes", True),
+        ("attempt_timeout", 0),
+    ],
+)
+def test_caps_are_checked_when_the_client_is_made(argument: str, value: object) -> None:
+    with pytest.raises(InvalidRequestError, match=f"^{argument}: expected a positive"):
+        TokenClient(api_key="k", base_url="http://127.0.0.1:1", **{argument: value})  # type: ignore[arg-type]  # wrong on purpose

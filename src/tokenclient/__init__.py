@@ -26,14 +26,18 @@ from ._exceptions import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InsufficientBalanceError,
     InternalServerError,
     InvalidRequestError,
+    LengthFinishReasonError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    StructuredOutputError,
     TokenClientError,
+    ToolArgumentsError,
     UnprocessableEntityError,
     VideoTaskError,
     VideoTaskFailedError,
@@ -46,6 +50,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._core.cost import Cost, ModelPrice, Pricing
     from ._streaming import AsyncStream, Stream
+    from ._tools import function_tool
     from .hooks import UsageTotals
     from .router import AllRoutesFailedError, AsyncRouter, Route, Router
 
@@ -65,11 +70,13 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "Cost",
     "InsecureTransportWarning",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
+    "LengthFinishReasonError",
     "ModelPrice",
     "NotFoundError",
     "NotGiven",
@@ -82,14 +89,17 @@ __all__ = [
     "Router",
     "ServiceUnavailableError",
     "Stream",
+    "StructuredOutputError",
     "TokenClient",
     "TokenClientError",
+    "ToolArgumentsError",
     "UnprocessableEntityError",
     "UsageTotals",
     "VideoTaskError",
     "VideoTaskFailedError",
     "VideoTaskTimeoutError",
     "__version__",
+    "function_tool",
 ]
 
 
@@ -119,4 +129,9 @@ def __getattr__(name: str) -> object:
         value = getattr(router, name)
         globals()[name] = value
         return value
+    if name == "function_tool":  # it brings the structured-output machinery
+        from ._tools import function_tool
+
+        globals()[name] = function_tool
+        return function_tool
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 import httpx
 from typing_extensions import Self, override
 
-from ._config import DEFAULT_MAX_RETRIES, resolve_config, resolve_limits
+from ._config import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    resolve_config,
+    resolve_limits,
+)
 from ._core.config import ClientConfig
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
@@ -66,6 +72,9 @@ class _Settings:
     default_headers: Mapping[str, str] | None
     stream_idle_timeout: float | None
     http_client: httpx.Client | httpx.AsyncClient | None = field(repr=False)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    attempt_timeout: float | None = None
 
     def updated(
         self,
@@ -109,6 +118,9 @@ class _Settings:
             max_retries=self.max_retries,
             default_headers=self.default_headers,
             stream_idle_timeout=self.stream_idle_timeout,
+            max_response_bytes=self.max_response_bytes,
+            max_event_bytes=self.max_event_bytes,
+            attempt_timeout=self.attempt_timeout,
             base_headers=http_client.headers if http_client is not None else None,
             environ=os.environ,
         )
@@ -183,7 +195,12 @@ class _ClientBase:
         self._config = settings.resolve(self._http_kind)
         self._owns_http = settings.http_client is None
         self._runtime = Runtime()
-        return resolve_limits(self._config.provider, max_concurrency, requests_per_minute)
+        return resolve_limits(
+            self._config.provider,
+            max_concurrency,
+            requests_per_minute,
+            pool_size=_LIMITS.max_connections if self._owns_http else None,
+        )
 
     def with_options(
         self,
@@ -264,8 +281,17 @@ class TokenClient(_ClientBase, CustomRequests):
             the read timeout.
         max_concurrency: Most requests in flight at once (streams hold theirs until closed);
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
+            With the client's own pool, never more than its 100 connections.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
+        max_response_bytes: Largest response body read, decoded (default 64 MiB), and most
+            text a stream keeps for ``get_final_completion()``; past it,
+            ``APIResponseValidationError``.
+        max_event_bytes: Largest SSE event or line a stream buffers (default 8 MiB); past it,
+            ``APIResponseValidationError``.
+        attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
+            a non-streamed answer); ``None`` (default): the read timeout. See
+            ``docs/reliability.md``.
         pricing: A ``tokenclient.Pricing`` table: ``reply.cost`` and ``client.usage`` then
             cost results the provider does not price itself. ``None``: provider costs only.
         hooks: Objects with any of ``on_request``, ``on_retry``, ``on_response``,
@@ -290,6 +316,9 @@ class TokenClient(_ClientBase, CustomRequests):
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        attempt_timeout: float | None = None,
         pricing: Pricing | None = None,
         hooks: Sequence[object] = (),
         include_content: bool = False,
@@ -304,6 +333,9 @@ class TokenClient(_ClientBase, CustomRequests):
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
+            max_response_bytes=max_response_bytes,
+            max_event_bytes=max_event_bytes,
+            attempt_timeout=attempt_timeout,
         )
         observing = _Observing(pricing, hooks, include_content, stream_usage)
         concurrency, rate = self._configure(
@@ -445,7 +477,15 @@ class TokenClient(_ClientBase, CustomRequests):
     ) -> httpx.Response:
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        response = self._requester.send(request, policy, replay_safe=replay_safe, call=call)
+        config = self._config
+        response = self._requester.send(
+            request,
+            policy,
+            replay_safe=replay_safe,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+            call=call,
+        )
         record(response)  # for with_raw_response
         return response
 
@@ -458,7 +498,15 @@ class TokenClient(_ClientBase, CustomRequests):
         call: Call | None,
     ) -> httpx.Response:
         request = stream_request(self._config, method, path, body=body, options=options)
-        return self._requester.send(request, self._config.retry, stream=True, call=call)
+        config = self._config
+        return self._requester.send(
+            request,
+            config.retry,
+            stream=True,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+            call=call,
+        )
 
     def _stream(
         self,
@@ -486,13 +534,15 @@ class TokenClient(_ClientBase, CustomRequests):
         except Exception as error:
             self._failed(error, body, options, call)
             raise
+        config = self._config
         record(response)
         stream = Stream(
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
-            on_close=self._requester.limiter.release,
+            max_event_bytes=config.max_event_bytes,
+            max_fold_bytes=config.max_response_bytes,
         )
         watch = StreamWatch(self._observer, call, body, options)
         stream._watch(watch)
@@ -536,8 +586,17 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             the read timeout.
         max_concurrency: Most requests in flight at once (streams hold theirs until closed);
             ``None`` for no limit. Default: the provider preset's documented limit, if any.
+            With the client's own pool, never more than its 100 connections.
         requests_per_minute: Most requests started per minute, paced by a token bucket that
             holds one second's worth; ``None`` for no limit. Default: the preset's, if any.
+        max_response_bytes: Largest response body read, decoded (default 64 MiB), and most
+            text a stream keeps for ``get_final_completion()``; past it,
+            ``APIResponseValidationError``.
+        max_event_bytes: Largest SSE event or line a stream buffers (default 8 MiB); past it,
+            ``APIResponseValidationError``.
+        attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
+            a non-streamed answer); ``None`` (default): the read timeout. See
+            ``docs/reliability.md``.
         pricing: A ``tokenclient.Pricing`` table: ``reply.cost`` and ``client.usage`` then
             cost results the provider does not price itself. ``None``: provider costs only.
         hooks: Objects with any of ``on_request``, ``on_retry``, ``on_response``,
@@ -562,6 +621,9 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         stream_idle_timeout: float | None = None,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         requests_per_minute: float | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        attempt_timeout: float | None = None,
         pricing: Pricing | None = None,
         hooks: Sequence[object] = (),
         include_content: bool = False,
@@ -576,6 +638,9 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
             http_client=http_client,
+            max_response_bytes=max_response_bytes,
+            max_event_bytes=max_event_bytes,
+            attempt_timeout=attempt_timeout,
         )
         observing = _Observing(pricing, hooks, include_content, stream_usage)
         concurrency, rate = self._configure(
@@ -717,7 +782,15 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
     ) -> httpx.Response:
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
-        response = await self._requester.send(request, policy, replay_safe=replay_safe, call=call)
+        config = self._config
+        response = await self._requester.send(
+            request,
+            policy,
+            replay_safe=replay_safe,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+            call=call,
+        )
         record(response)  # for with_raw_response
         return response
 
@@ -730,7 +803,15 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         call: Call | None,
     ) -> httpx.Response:
         request = stream_request(self._config, method, path, body=body, options=options)
-        return await self._requester.send(request, self._config.retry, stream=True, call=call)
+        config = self._config
+        return await self._requester.send(
+            request,
+            config.retry,
+            stream=True,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+            call=call,
+        )
 
     async def _stream(
         self,
@@ -758,13 +839,15 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         except Exception as error:
             await self._failed(error, body, options, call)
             raise
+        config = self._config
         record(response)
         stream = AsyncStream(
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
             clock=self._runtime.monotonic,
-            on_close=self._requester.limiter.release,
+            max_event_bytes=config.max_event_bytes,
+            max_fold_bytes=config.max_response_bytes,
         )
         watch = AsyncStreamWatch(self._observer, call, body, options)
         stream._watch(watch)

@@ -14,13 +14,20 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._core.config import ClientConfig, merge_headers
+from ._core.config import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ClientConfig,
+    merge_headers,
+)
 from ._core.retry import RetryPolicy
 from ._exceptions import ConfigurationError, InvalidRequestError
 from ._types import NOT_GIVEN, NotGiven, Timeout
 from ._version import __version__
 
 __all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "ENV_API_KEY",
@@ -149,6 +156,9 @@ def resolve_config(
     max_retries: int = DEFAULT_MAX_RETRIES,
     default_headers: Mapping[str, str] | None = None,
     stream_idle_timeout: float | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    attempt_timeout: float | None = None,
     base_headers: Mapping[str, str] | None = None,
     environ: Mapping[str, str],
 ) -> ClientConfig:
@@ -162,6 +172,14 @@ def resolve_config(
         raise ConfigurationError(f"max_retries: expected an integer >= 0, got {max_retries!r}")
     if stream_idle_timeout is not None and not stream_idle_timeout > 0:
         raise ConfigurationError("stream_idle_timeout: expected a positive number of seconds")
+    if attempt_timeout is not None and not attempt_timeout > 0:
+        raise ConfigurationError("attempt_timeout: expected a positive number of seconds")
+    for argument, size in (
+        ("max_response_bytes", max_response_bytes),
+        ("max_event_bytes", max_event_bytes),
+    ):
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise ConfigurationError(f"{argument}: expected a positive integer, got {size!r}")
     name = _resolve_provider(provider, environ)
     try:
         headers = merge_headers(
@@ -185,6 +203,9 @@ def resolve_config(
         provider=name,
         stream_idle_timeout=stream_idle_timeout,
         stream_only=re.compile(pattern, re.IGNORECASE) if pattern else None,
+        max_response_bytes=max_response_bytes,
+        max_event_bytes=max_event_bytes,
+        attempt_timeout=attempt_timeout,
     )
 
 
@@ -192,11 +213,25 @@ def resolve_limits(
     provider: str | None,
     max_concurrency: int | NotGiven | None,
     requests_per_minute: float | NotGiven | None,
+    *,
+    pool_size: int | None = None,
 ) -> tuple[int | None, float | None]:
-    """The client's limits: an explicit argument (``None`` included) beats the preset's."""
+    """The client's limits: an explicit argument (``None`` included) beats the preset's.
+
+    ``pool_size`` (the client's own pool) caps the concurrency: httpcore 1.0's pool hands a
+    freed connection to every queued request at once, and all but one wake up for nothing
+    and queue again, so a queue inside the pool costs O(waiters) per response and its idle
+    connections can expire and be replaced. The limiter's FIFO queue keeps that queue empty.
+    """
     preset = PROVIDERS.get(provider) if provider is not None else None
     if isinstance(max_concurrency, NotGiven):
         max_concurrency = preset.max_concurrency if preset else None
     if isinstance(requests_per_minute, NotGiven):
         requests_per_minute = preset.requests_per_minute if preset else None
+    if pool_size is not None and (
+        max_concurrency is None
+        # an invalid value is left for the limiter to refuse, naming the option
+        or (type(max_concurrency) is int and max_concurrency > pool_size)
+    ):
+        max_concurrency = pool_size
     return max_concurrency, requests_per_minute

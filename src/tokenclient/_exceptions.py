@@ -4,6 +4,7 @@
 TokenClientError
 ├── InvalidRequestError               bad input, caught before anything is sent (also a ValueError)
 │   └── ConfigurationError            a bad client argument or environment variable (no key, ...)
+├── LimitsStoreError                  a shared limits store could not be reached
 ├── APIError                          .message .request
 │   ├── APIConnectionError            no response arrived (the httpx error is the __cause__)
 │   │   └── APITimeoutError
@@ -20,9 +21,13 @@ TokenClientError
 │   │       └── ServiceUnavailableError 503 .retry_after
 │   ├── APIStreamError                an {"error": ...} object arrived inside an SSE stream
 │   └── APIResponseValidationError    a 2xx body that is not the documented shape
-└── VideoTaskError                    .task
-    ├── VideoTaskFailedError          the task ended in "failed"
-    └── VideoTaskTimeoutError         wait() passed its deadline
+├── VideoTaskError                    .task
+│   ├── VideoTaskFailedError          the task ended in "failed"
+│   └── VideoTaskTimeoutError         wait() passed its deadline
+├── StructuredOutputError             .raw .errors .completion: output did not validate
+│   └── ToolArgumentsError            .tool .field: a typed tool's arguments did not validate
+├── LengthFinishReasonError           .completion: cut by the token limit before the output ended
+└── ContentFilterFinishReasonError    .completion: stopped by the provider's content filter
 ```
 
 `STATUS_ERRORS` maps a status code to its class; `status_error_class()` also covers the
@@ -37,7 +42,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from .types.chat import ChatCompletion
     from .types.videos import VideoTask
+else:
+    # pydantic_core's TypedDict for type checkers; at run time, for get_type_hints, the dict
+    # it is, so that `import tokenclient` does not load pydantic.
+    ErrorDetails = dict[str, object]
 
 __all__ = [
     "STATUS_ERRORS",
@@ -51,14 +63,19 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
+    "LengthFinishReasonError",
+    "LimitsStoreError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "StructuredOutputError",
     "TokenClientError",
+    "ToolArgumentsError",
     "UnprocessableEntityError",
     "VideoTaskError",
     "VideoTaskFailedError",
@@ -275,6 +292,89 @@ class VideoTaskTimeoutError(VideoTaskError):
     """``wait()`` passed its deadline before the task finished."""
 
 
+class StructuredOutputError(TokenClientError):
+    """The model's structured output is not valid JSON or does not match the requested type.
+
+    ``errors`` is pydantic's list (``loc``, ``msg``, ``type``, ...); a reply that is not JSON at
+    all gives one ``json_invalid`` entry.
+    """
+
+    raw: str | None
+    """The text that was validated (the content, or a forced tool call's arguments)."""
+    errors: list[ErrorDetails]
+    """Pydantic's validation errors."""
+    completion: ChatCompletion | None
+    """The completion the output came from."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw: str | None,
+        errors: list[ErrorDetails],
+        completion: ChatCompletion | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.errors = errors
+        self.completion = completion
+
+
+class ToolArgumentsError(StructuredOutputError):
+    """The arguments of a call to a typed tool (``function_tool``) do not validate."""
+
+    tool: str
+    """The name of the tool that was called."""
+    field: str | None
+    """The dotted path of the first invalid argument (``None`` when the JSON is broken)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool: str,
+        field: str | None,
+        raw: str | None,
+        errors: list[ErrorDetails],
+        completion: ChatCompletion | None = None,
+    ) -> None:
+        super().__init__(message, raw=raw, errors=errors, completion=completion)
+        self.tool = tool
+        self.field = field
+
+
+class LengthFinishReasonError(TokenClientError):
+    """A choice stopped at the token limit (``finish_reason == "length"``) while parsing.
+
+    The output is cut short, so it cannot be parsed; raise ``max_tokens`` or shorten the task.
+    """
+
+    completion: ChatCompletion
+    """The completion, with its ``usage``."""
+
+    def __init__(self, *, completion: ChatCompletion) -> None:
+        usage = completion.usage
+        tokens = f" ({usage.completion_tokens} completion tokens)" if usage is not None else ""
+        super().__init__(
+            f"Could not parse the response: the token limit was reached{tokens}; "
+            "raise max_tokens / max_completion_tokens."
+        )
+        self.completion = completion
+
+
+class ContentFilterFinishReasonError(TokenClientError):
+    """A choice was stopped by the provider's content filter while parsing."""
+
+    completion: ChatCompletion
+    """The completion that was filtered."""
+
+    def __init__(self, *, completion: ChatCompletion) -> None:
+        super().__init__(
+            "Could not parse the response: the provider's content filter stopped the output."
+        )
+        self.completion = completion
+
+
 STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -305,3 +405,12 @@ def connection_error(error: httpx.TransportError, request: httpx.Request) -> API
         return APITimeoutError(f"Request timed out ({kind}).", request=request)
     detail = f"{kind}: {error}" if str(error) else kind
     return APIConnectionError(f"Connection error ({detail}).", request=request)
+
+
+class LimitsStoreError(TokenClientError):
+    """A shared limits store (``tokenclient.limits``) could not be reached or answered badly.
+
+    The message names the store (a Redis URL with its password masked, or the SQLite path);
+    the underlying error is the ``__cause__``. No request is sent when this is raised: limits
+    are never silently dropped.
+    """

@@ -1,10 +1,15 @@
 """Client-side limits: requests in flight, requests per minute, and pauses after a 429.
 
 ``Limiter`` (threads) and ``AsyncLimiter`` (anyio: asyncio and trio) are twins. A request
-calls ``acquire()`` before it is sent and ``release()`` once it is finished (for a stream: once
-it is closed). ``acquire()`` waits, in order of arrival:
+calls ``acquire()`` before it is sent; ``bind(response)`` then ties the slot to the response's
+byte stream, so whoever closes the response (reading it to the end, ``Stream.close()``,
+leaving ``with``) releases the slot, exactly once. A response dropped without being closed
+releases it when it is garbage-collected, with a ``ResourceWarning`` like an unclosed file.
+``release()`` frees a slot that was never bound (the send failed). ``acquire()`` waits, in
+order of arrival:
 
-1. for a concurrency slot (``max_concurrency`` requests in flight at most), then
+1. for a concurrency slot (``max_concurrency`` requests in flight at most; at most
+   ``slot_timeout`` seconds, else ``TimeoutError``), then
 2. for the gate: the one waiter allowed to take a rate token at a time, then
 3. for its token and the end of any pause, decided by ``_core.ratelimit.TokenBucket``.
 
@@ -19,17 +24,27 @@ Both queues are FIFO (``threading.Semaphore`` lets newcomers barge, so the threa
 Only the gate holder reserves a token, so a waiter that gives up (an exception, a cancelled
 task) always holds the latest reservation and can refund it exactly. Every waiter blocks on an
 event or sleeps for a computed delay; nobody polls.
+
+A garbage-collected response may be finalized at any bytecode of any thread, possibly inside
+one of the limiter's own critical sections, so that release never blocks: the threaded twin
+hands it to whoever holds the semaphore's lock (``FifoSemaphore.release_soon``), the async
+twin schedules it on its event loop with the loop's thread-safe callback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
+import warnings
+import weakref
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from typing import Generic, Protocol, TypeVar
 
 import anyio
+import httpx
 
 from ._core.ratelimit import NEVER, TokenBucket
 from ._exceptions import InvalidRequestError
@@ -55,6 +70,13 @@ def _check_pause(seconds: object) -> float:
     return float(seconds)
 
 
+def _slot_timeout(timeout: float | None, max_concurrency: int | None) -> TimeoutError:
+    return TimeoutError(
+        f"waited {timeout:g} s for a client-side slot (max_concurrency={max_concurrency}): "
+        "every slot is held by a request or an open stream of this client"
+    )
+
+
 class FifoSemaphore:
     """A counting semaphore for threads that serves its waiters strictly in arrival order.
 
@@ -67,6 +89,8 @@ class FifoSemaphore:
         self._lock = threading.Lock()
         # One held lock per waiter; ``release()`` unlocks the oldest.
         self._waiters: deque[threading.Lock] = deque()
+        # Releases from finalizers, done by whoever next holds ``_lock`` (see release_soon).
+        self._deferred: deque[None] = deque()
 
     @property
     def waiting(self) -> int:
@@ -78,36 +102,137 @@ class FifoSemaphore:
         """Free slots now (as ``anyio.Semaphore.value``)."""
         return self._value
 
-    def acquire(self) -> None:
-        """Take a slot, blocking until one is handed over."""
-        with self._lock:
+    def acquire(self, timeout: float | None = None) -> bool:
+        """Take a slot, blocking until one is handed over; False if ``timeout`` passed first."""
+        self._lock.acquire()
+        try:
             if self._value > 0:  # never true while someone waits: release() hands over
                 self._value -= 1
-                return
+                return True
             waiter = threading.Lock()
             waiter.acquire()
             self._waiters.append(waiter)
+        finally:
+            self._unlock()
         try:
-            waiter.acquire()
+            if waiter.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+                return True
         except BaseException:
-            with self._lock:
-                handed_over = waiter not in self._waiters
-                if not handed_over:
-                    self._waiters.remove(waiter)
-            if handed_over:
-                self.release()
+            if not self._withdraw(waiter):
+                self.release()  # it was handed over as we gave up: pass it on
             raise
+        return not self._withdraw(waiter)  # handed over just as the wait timed out: keep it
 
     def release(self) -> None:
         """Return a slot: to the oldest waiter if there is one."""
-        with self._lock:
-            if self._waiters:
-                self._waiters.popleft().release()
-            else:
-                self._value += 1
+        self._lock.acquire()
+        try:
+            self._release_locked()
+        finally:
+            self._unlock()
+
+    def release_soon(self) -> None:
+        """``release()`` without blocking: safe in a finalizer, even one run under ``_lock``.
+
+        If the lock is busy (held by another thread, or by the very code the finalizer
+        interrupted) its holder does the release as it unlocks.
+        """
+        self._deferred.append(None)
+        if self._lock.acquire(blocking=False):
+            self._unlock()
+
+    def _withdraw(self, waiter: threading.Lock) -> bool:
+        """Take ``waiter`` off the queue; False if it had already been handed the slot."""
+        self._lock.acquire()
+        try:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                return True
+            return False
+        finally:
+            self._unlock()
+
+    def _release_locked(self) -> None:
+        if self._waiters:
+            self._waiters.popleft().release()
+        else:
+            self._value += 1
+
+    def _unlock(self) -> None:
+        # Do the deferred releases first; one deferred while we unlocked is seen by the
+        # loop's next check, or done by its finalizer, which then finds the lock free.
+        while True:
+            while self._deferred:
+                self._deferred.pop()
+                self._release_locked()
+            self._lock.release()
+            if not self._deferred or not self._lock.acquire(blocking=False):
+                return
 
 
-class Limiter:
+class _Slots(Protocol):
+    def release(self) -> None: ...
+
+
+SlotsT = TypeVar("SlotsT", bound=_Slots)
+
+
+class _LimiterBase(Generic[SlotsT]):
+    """What the twins share: the limits, ``release()`` and the hot-path test ``_paced()``.
+
+    The honest differences stay in the twins: a lock around the bucket (threads) or none (one
+    event loop), blocking or awaited waits, and how a finalizer releases.
+    """
+
+    max_concurrency: int | None
+    """Requests in flight at most, or ``None``."""
+    _bucket: TokenBucket
+    _clock: Callable[[], float]
+    _slots: SlotsT | None
+    # One item per acquire() not yet released. deque.append/pop are atomic, which keeps this
+    # count thread-safe without taking a lock on the hot path.
+    _held: deque[None]
+
+    def _setup(self, max_concurrency: int | None, requests_per_minute: float | None) -> int | None:
+        self.max_concurrency = _check_max_concurrency(max_concurrency)
+        self._bucket = TokenBucket(requests_per_minute)
+        self._held = deque()
+        return self.max_concurrency
+
+    @property
+    def requests_per_minute(self) -> float | None:
+        """Requests started per minute at most, or ``None``."""
+        return self._bucket.requests_per_minute
+
+    def release(self) -> None:
+        """Free the slot taken by ``acquire()``; ``RuntimeError`` if none is held."""
+        try:
+            self._held.pop()
+        except IndexError:
+            raise RuntimeError(
+                f"{type(self).__name__}.release() called more times than acquire()"
+            ) from None
+        if self._slots is not None:
+            self._slots.release()
+
+    def _paced(self) -> bool:
+        # Without a rate limit or a pause in force nothing is reserved: the hot path.
+        paused_until = self._bucket.paused_until
+        return self._bucket.requests_per_minute is not None or (
+            paused_until != NEVER and paused_until > self._clock()
+        )
+
+
+def _warn_unclosed(request: httpx.Request) -> None:
+    warnings.warn(
+        f"unclosed response to {request.method} {request.url.path}: its client-side slot "
+        "was released when it was garbage-collected; close streams (use `with`)",
+        ResourceWarning,
+        stacklevel=2,
+    )
+
+
+class Limiter(_LimiterBase[FifoSemaphore]):
     """Limits on requests in flight and requests per minute, shared by every caller.
 
     Each limit set to ``None`` is off. ``clock`` and ``sleep`` are injectable for tests.
@@ -121,27 +246,20 @@ class Limiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.max_concurrency = _check_max_concurrency(max_concurrency)
-        """Requests in flight at most, or ``None``."""
-        self._bucket = TokenBucket(requests_per_minute)
+        slots = self._setup(max_concurrency, requests_per_minute)
         self._clock = clock
         self._sleep = sleep
-        self._slots = None if self.max_concurrency is None else FifoSemaphore(self.max_concurrency)
+        self._slots = None if slots is None else FifoSemaphore(slots)
         self._gate = FifoSemaphore(1)
         self._lock = threading.Lock()
-        # One item per acquire() not yet released. deque.append/pop are atomic, which keeps
-        # this count thread-safe without taking a lock on the hot path.
-        self._held: deque[None] = deque()
 
-    @property
-    def requests_per_minute(self) -> float | None:
-        """Requests started per minute at most, or ``None``."""
-        return self._bucket.requests_per_minute
+    def acquire(self, slot_timeout: float | None = None) -> None:
+        """Wait for a concurrency slot, a rate token and the end of any pause, in FIFO order.
 
-    def acquire(self) -> None:
-        """Wait for a concurrency slot, a rate token and the end of any pause, in FIFO order."""
-        if self._slots is not None:
-            self._slots.acquire()
+        ``TimeoutError`` if no slot came within ``slot_timeout`` seconds (``None``: no limit).
+        """
+        if self._slots is not None and not self._slots.acquire(slot_timeout):
+            raise _slot_timeout(slot_timeout, self.max_concurrency)
         try:
             if self._paced():
                 self._wait_for_start()
@@ -151,14 +269,19 @@ class Limiter:
             raise
         self._held.append(None)
 
-    def release(self) -> None:
-        """Free the slot taken by ``acquire()``; ``RuntimeError`` if none is held."""
-        try:
-            self._held.pop()
-        except IndexError:
-            raise RuntimeError("Limiter.release() called more times than acquire()") from None
+    def bind(self, response: httpx.Response) -> None:
+        """Tie the slot taken by ``acquire()`` to ``response``: closing it releases the slot."""
+        if response.is_closed:  # its body was read already (a mock transport): nothing to hold
+            self.release()
+            return
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        response.stream = _SlotStream(response.stream, self, response.request)
+
+    def _release_abandoned(self) -> None:
+        # From a finalizer: never block (see FifoSemaphore.release_soon).
+        self._held.pop()
         if self._slots is not None:
-            self._slots.release()
+            self._slots.release_soon()
 
     def pause(self, seconds: float) -> None:
         """Start no new request for ``seconds``; a pause ending later is kept."""
@@ -174,13 +297,6 @@ class Limiter:
             yield
         finally:
             self.release()
-
-    def _paced(self) -> bool:
-        # Without a rate limit or a pause in force nothing is reserved: the hot path.
-        paused_until = self._bucket.paused_until
-        return self._bucket.requests_per_minute is not None or (
-            paused_until != NEVER and paused_until > self._clock()
-        )
 
     def _wait_for_start(self) -> None:
         self._gate.acquire()
@@ -207,7 +323,7 @@ class Limiter:
             self._gate.release()
 
 
-class AsyncLimiter:
+class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
     """Limits on requests in flight and requests per minute, shared by every caller.
 
     Each limit set to ``None`` is off. ``clock`` and ``sleep`` are injectable for tests.
@@ -221,28 +337,27 @@ class AsyncLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
-        self.max_concurrency = _check_max_concurrency(max_concurrency)
-        """Requests in flight at most, or ``None``."""
-        self._bucket = TokenBucket(requests_per_minute)
+        slots = self._setup(max_concurrency, requests_per_minute)
         self._clock = clock
         self._sleep = sleep
-        self._slots = (
-            None
-            if self.max_concurrency is None
-            else anyio.Semaphore(self.max_concurrency, fast_acquire=True)
-        )
-        self._gate = anyio.Semaphore(1, fast_acquire=True)
-        self._held: deque[None] = deque()  # one item per acquire() not yet released
+        self._slots = None if slots is None else anyio.Semaphore(slots)
+        self._gate = anyio.Semaphore(1)
 
-    @property
-    def requests_per_minute(self) -> float | None:
-        """Requests started per minute at most, or ``None``."""
-        return self._bucket.requests_per_minute
+    async def acquire(self, slot_timeout: float | None = None) -> None:
+        """Wait for a concurrency slot, a rate token and the end of any pause, in FIFO order.
 
-    async def acquire(self) -> None:
-        """Wait for a concurrency slot, a rate token and the end of any pause, in FIFO order."""
+        ``TimeoutError`` if no slot came within ``slot_timeout`` seconds (``None``: no limit).
+        """
         if self._slots is not None:
-            await _take(self._slots)
+            try:
+                # Succeeds only when nobody waits (release() hands slots over), so it keeps
+                # FIFO order and skips the event-loop round trip on the uncontended path.
+                self._slots.acquire_nowait()
+            except anyio.WouldBlock:
+                with anyio.move_on_after(slot_timeout) as waited:
+                    await self._slots.acquire()
+                if waited.cancelled_caught:  # anyio passed on a slot handed over meanwhile
+                    raise _slot_timeout(slot_timeout, self.max_concurrency) from None
         try:
             if self._paced():
                 await self._wait_for_start()
@@ -252,14 +367,16 @@ class AsyncLimiter:
             raise
         self._held.append(None)
 
-    def release(self) -> None:
-        """Free the slot taken by ``acquire()``; ``RuntimeError`` if none is held."""
-        try:
-            self._held.pop()
-        except IndexError:
-            raise RuntimeError("AsyncLimiter.release() called more times than acquire()") from None
-        if self._slots is not None:
-            self._slots.release()
+    def bind(self, response: httpx.Response) -> None:
+        """Tie the slot taken by ``acquire()`` to ``response``: closing it releases the slot."""
+        # Called in the event loop the limiter's waiters run in: a finalizer schedules on it.
+        if response.is_closed:  # its body was read already (a mock transport): nothing to hold
+            self.release()
+            return
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _AsyncSlotStream(
+            response.stream, self, response.request, _call_soon_threadsafe()
+        )
 
     def pause(self, seconds: float) -> None:
         """Start no new request for ``seconds``; a pause ending later is kept."""
@@ -275,15 +392,11 @@ class AsyncLimiter:
         finally:
             self.release()
 
-    def _paced(self) -> bool:
-        # Without a rate limit or a pause in force nothing is reserved: the hot path.
-        paused_until = self._bucket.paused_until
-        return self._bucket.requests_per_minute is not None or (
-            paused_until != NEVER and paused_until > self._clock()
-        )
-
     async def _wait_for_start(self) -> None:
-        await _take(self._gate)
+        try:
+            self._gate.acquire_nowait()  # the fast path, as for the slots
+        except anyio.WouldBlock:
+            await self._gate.acquire()
         try:
             delay = self._bucket.reserve(self._clock())
             seen = self._bucket.paused_until
@@ -304,10 +417,83 @@ class AsyncLimiter:
             self._gate.release()
 
 
-async def _take(semaphore: anyio.Semaphore) -> None:
-    # acquire_nowait() succeeds only when nobody waits (release() hands slots over), so it
-    # keeps FIFO order and skips the event-loop round trip on the uncontended path.
+# --- slots tied to response streams ------------------------------------------------------------
+
+
+def _release_abandoned(limiter: Limiter, request: httpx.Request) -> None:
+    _warn_unclosed(request)
+    limiter._release_abandoned()
+
+
+class _SlotStream(httpx.SyncByteStream):
+    """A response body that releases its limiter slot when closed, or when collected."""
+
+    def __init__(self, stream: httpx.SyncByteStream, limiter: Limiter, request: httpx.Request):
+        self._stream = stream
+        self._limiter = limiter
+        # Holds the limiter and the request, never the stream or the response: a finalizer
+        # must not keep alive the object it watches.
+        self._finalizer = weakref.finalize(self, _release_abandoned, limiter, request)
+        self._finalizer.atexit = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._stream)  # no extra frame per chunk
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            if self._finalizer.detach() is not None:  # exactly once, however often closed
+                self._limiter.release()
+
+
+def _call_soon_threadsafe() -> Callable[[Callable[[], object]], object]:
+    """The running event loop's thread-safe "run this callback soon"."""
     try:
-        semaphore.acquire_nowait()
-    except anyio.WouldBlock:
-        await semaphore.acquire()
+        return asyncio.get_running_loop().call_soon_threadsafe
+    except RuntimeError:  # not asyncio: anyio's other backend is trio
+        import trio
+
+        return trio.lowlevel.current_trio_token().run_sync_soon
+
+
+def _schedule_release(
+    limiter: AsyncLimiter, request: httpx.Request, soon: Callable[[Callable[[], object]], object]
+) -> None:
+    _warn_unclosed(request)
+    try:
+        soon(limiter.release)  # on the loop's thread, between two of its steps
+    except RuntimeError:  # the loop is closed (trio.RunFinishedError too): nobody waits on it
+        limiter.release()
+
+
+class _AsyncSlotStream(httpx.AsyncByteStream):
+    """A response body that releases its limiter slot when closed, or when collected.
+
+    On collection the slot is released on the event loop (a finalizer cannot await); the
+    connection is not closed then, since that needs I/O: it was closed already if the event
+    loop finalized the body's async generators, else it stays checked out of the pool until
+    the client closes.
+    """
+
+    def __init__(
+        self,
+        stream: httpx.AsyncByteStream,
+        limiter: AsyncLimiter,
+        request: httpx.Request,
+        soon: Callable[[Callable[[], object]], object],
+    ) -> None:
+        self._stream = stream
+        self._limiter = limiter
+        self._finalizer = weakref.finalize(self, _schedule_release, limiter, request, soon)
+        self._finalizer.atexit = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()  # no extra frame per chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            if self._finalizer.detach() is not None:  # exactly once, however often closed
+                self._limiter.release()

@@ -4,6 +4,10 @@ Twins: they differ only by ``async``/``await``, ``iter_bytes``/``aiter_bytes`` a
 close of the async one. The connection is released when the stream is exhausted, on any error,
 on ``close()``, on leaving ``with``/``async with`` and on cancellation. A started stream is never
 retried.
+
+Memory is bounded: one event may hold at most ``max_event_bytes`` (the client's argument), and
+the text kept for :meth:`Stream.get_final_completion` at most ``max_fold_bytes`` (the client's
+``max_response_bytes``); past either, a typed ``APIResponseValidationError``.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import httpx
 import pydantic
 from typing_extensions import Self
 
-from ._core.accumulate import ChatCompletionAccumulator
+from ._core.accumulate import ChatCompletionAccumulator, EmptyStream, FoldTooLarge
 from ._core.chunks import ChunkParser
 from ._core.response_headers import attach_request_id, request_id
-from ._exceptions import connection_error
+from ._core.sse import DEFAULT_MAX_EVENT_BYTES
+from ._exceptions import APIResponseValidationError, connection_error
 from .types.chat import ChatCompletionChunk
 
 if TYPE_CHECKING:
@@ -45,6 +50,17 @@ def _ignore(chunk: object) -> None:
 
 def _fold_for(model: type[pydantic.BaseModel], accumulator: ChatCompletionAccumulator) -> object:
     return accumulator.add if issubclass(model, ChatCompletionChunk) else _ignore
+
+
+def _final(accumulator: ChatCompletionAccumulator, response: httpx.Response) -> ChatCompletion:
+    """The folded completion, or the typed error saying why there is none."""
+    try:
+        return accumulator.result()
+    except EmptyStream:
+        message = "the stream ended without a single chunk: there is no completion to return"
+    except FoldTooLarge as exc:
+        message = f"{exc} (raise max_response_bytes, or read the chunks as they come)"
+    raise APIResponseValidationError(message, response=response)
 
 
 class Stream(Generic[ChunkT]):
@@ -89,15 +105,17 @@ class Stream(Generic[ChunkT]):
         model: type[ChunkT],
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        on_close: Callable[[], None] | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_fold_bytes: int | None = None,
     ) -> None:
         self.response = response
-        self._on_close = on_close
         self._clock = clock
-        self._parser = ChunkParser(model, response, idle_timeout=idle_timeout, now=clock())
+        self._parser = ChunkParser(
+            model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
+        )
         self._bytes = response.iter_bytes()
         self._ready: deque[ChunkT] = deque()
-        self._accumulator = ChatCompletionAccumulator()
+        self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
         self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
@@ -166,29 +184,26 @@ class Stream(Generic[ChunkT]):
         self.close()
 
     def get_final_completion(self: Stream[ChatCompletionChunk]) -> ChatCompletion:
-        """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
+        """Read what is left and fold every chunk of the stream into one ``ChatCompletion``.
+
+        Raises:
+            APIResponseValidationError: the stream had no chunk, or its text passed the
+                client's ``max_response_bytes``.
+        """
         for _ in self:
             pass
-        completion = self._accumulator.result()
+        completion = _final(self._accumulator, self.response)
         attach_request_id(completion, self.response.headers)
         return completion
-
-    def _closed(self) -> None:
-        on_close, self._on_close = self._on_close, None
-        if on_close is not None:  # exactly once, however often close() is called
-            on_close()
-        watcher, self._watcher = self._watcher, None
-        if watcher is not None:
-            watcher.closed(self)
 
     def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
         self._finished = True
         self._ready.clear()
-        try:
-            self.response.close()
-        finally:
-            self._closed()
+        self.response.close()  # frees the client-side slot too: it is tied to the response
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:  # exactly once, however often close() is called
+            watcher.closed(self)
 
     def __enter__(self) -> Self:
         return self
@@ -244,15 +259,17 @@ class AsyncStream(Generic[ChunkT]):
         model: type[ChunkT],
         idle_timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        on_close: Callable[[], None] | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_fold_bytes: int | None = None,
     ) -> None:
         self.response = response
-        self._on_close = on_close
         self._clock = clock
-        self._parser = ChunkParser(model, response, idle_timeout=idle_timeout, now=clock())
+        self._parser = ChunkParser(
+            model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
+        )
         self._bytes = response.aiter_bytes()
         self._ready: deque[ChunkT] = deque()
-        self._accumulator = ChatCompletionAccumulator()
+        self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
         self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
@@ -321,17 +338,17 @@ class AsyncStream(Generic[ChunkT]):
         await self.close()
 
     async def get_final_completion(self: AsyncStream[ChatCompletionChunk]) -> ChatCompletion:
-        """Read what is left and fold every chunk of the stream into one ``ChatCompletion``."""
+        """Read what is left and fold every chunk of the stream into one ``ChatCompletion``.
+
+        Raises:
+            APIResponseValidationError: the stream had no chunk, or its text passed the
+                client's ``max_response_bytes``.
+        """
         async for _ in self:
             pass
-        completion = self._accumulator.result()
+        completion = _final(self._accumulator, self.response)
         attach_request_id(completion, self.response.headers)
         return completion
-
-    def _closed(self) -> None:
-        on_close, self._on_close = self._on_close, None
-        if on_close is not None:  # exactly once, however often close() is called
-            on_close()
 
     async def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
@@ -339,10 +356,7 @@ class AsyncStream(Generic[ChunkT]):
         self._ready.clear()
         # Shielded: a cancelled task must still close its connection instead of leaking it.
         with anyio.CancelScope(shield=True):
-            try:
-                await self.response.aclose()
-            finally:
-                self._closed()
+            await self.response.aclose()  # frees the client-side slot too
         watcher, self._watcher = self._watcher, None
         if watcher is not None:  # outside the shield: hooks may take their time
             await watcher.closed(self)

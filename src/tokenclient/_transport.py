@@ -1,21 +1,33 @@
 """The send-with-retry loops. All decisions come from ``_core``; these only do the I/O.
 
-``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await`` and
-the sync/async sleep of their ``Runtime``. Only ``httpx.TransportError`` is caught, so cancellation,
+``Requester`` and ``AsyncRequester`` are twins: they differ only by ``async``/``await``, the
+sync/async sleep of their ``Runtime`` and the async one's cancel scope at the attempt deadline.
+Only ``httpx.TransportError`` is caught, so cancellation,
 ``KeyboardInterrupt`` and bugs pass through untouched (after the response is closed).
+
+Each attempt has a total deadline, ``attempt_timeout`` (default: the request's read timeout),
+covering the connection, the headers and, unless streaming, the whole body: a server trickling
+one byte per read cannot stretch an attempt past it. The async loop cancels the attempt at the
+deadline (``anyio.move_on_after``); the sync one cannot interrupt a blocking read, so it
+shortens every httpx timeout to the time left and checks the deadline between body reads. A
+body is read piece by piece, counting decoded bytes: past ``max_bytes`` (the client's
+``max_response_bytes``) it stops with ``APIResponseValidationError``, so a gzip bomb costs the
+cap, not its decoded size. A deadline passed raises ``AttemptTimeout``, which the retry logic
+treats as the ``httpx.ReadTimeout`` it subclasses.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NoReturn, TypeVar
 
+import anyio
 import httpx
 
 from ._core import retry
 from ._core.response import make_status_error
-from ._exceptions import connection_error
+from ._exceptions import APIResponseValidationError, APITimeoutError, connection_error
 from ._limiter import AsyncLimiter, Limiter
 from ._runtime import Runtime
 
@@ -25,6 +37,17 @@ if TYPE_CHECKING:
 __all__ = ["AsyncRequester", "Requester"]
 
 log = logging.getLogger("tokenclient")
+
+
+def _pool_timeout(request: httpx.Request) -> float | None:
+    """The request's pool timeout, which also bounds the wait for a client-side slot."""
+    timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+    return timeouts.get("pool")
+
+
+def _no_slot(error: TimeoutError, request: httpx.Request) -> httpx.PoolTimeout:
+    """No client-side slot came free in time: nothing was sent, as with httpx's own pool."""
+    return httpx.PoolTimeout(str(error), request=request)
 
 
 def _log_attempt(request: httpx.Request, attempt: int) -> None:
@@ -47,6 +70,90 @@ def _log_decision(request: httpx.Request, attempt: int, decision: retry.Decision
         decision.reason,
         verb,
     )
+
+
+class AttemptTimeout(httpx.ReadTimeout):
+    """An attempt passed its ``attempt_timeout`` (the retry logic sees a read timeout)."""
+
+
+def _too_large(response: httpx.Response, max_bytes: int) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"{response.request.method} {response.request.url.path}: the response body passed "
+        f"max_response_bytes={max_bytes} (decoded); stopped reading",
+        response=response,
+    )
+
+
+def _keep(response: httpx.Response, pieces: list[bytes]) -> None:
+    # What `httpx.Response.read()` itself does once the body is in: `.content` is now set.
+    response._content = b"".join(pieces)  # pyright: ignore[reportPrivateUsage]
+
+
+class _Attempt:
+    """The deadline of one attempt; shortens the request's httpx timeouts to the time left."""
+
+    __slots__ = ("deadline", "limit", "request", "timeouts")
+
+    def __init__(self, request: httpx.Request, attempt_timeout: float | None) -> None:
+        self.request = request
+        self.timeouts: dict[str, float | None] = request.extensions["timeout"]
+        limit = attempt_timeout if attempt_timeout is not None else self.timeouts.get("read")
+        self.limit = limit
+        self.deadline = None if limit is None else time.monotonic() + limit
+        self.shorten()
+
+    def left(self) -> float:
+        assert self.deadline is not None
+        return self.deadline - time.monotonic()
+
+    def shorten(self) -> None:
+        """No httpx timeout longer than the time left (checked between reads too)."""
+        if self.deadline is None:
+            return
+        left = self.left()
+        if left <= 0:
+            self.expired()
+        self.request.extensions["timeout"] = {
+            phase: left if value is None else min(value, left)
+            for phase, value in self.timeouts.items()
+        }
+
+    def expired(self) -> NoReturn:
+        raise AttemptTimeout(
+            f"attempt_timeout: the attempt took longer than {self.limit:g}s", request=self.request
+        )
+
+    def restore(self) -> None:
+        """The request's own timeouts back (a stream's body reads use them)."""
+        self.request.extensions["timeout"] = self.timeouts
+
+
+def _read(response: httpx.Response, attempt: _Attempt, max_bytes: int | None) -> None:
+    size = 0
+    pieces: list[bytes] = []
+    attempt.shorten()  # the body's reads get the time left, not the whole read timeout
+    for piece in response.iter_bytes():
+        size += len(piece)
+        if max_bytes is not None and size > max_bytes:
+            raise _too_large(response, max_bytes)
+        pieces.append(piece)
+        if attempt.deadline is not None and attempt.left() <= 0:
+            attempt.expired()
+    _keep(response, pieces)
+
+
+async def _aread(response: httpx.Response, attempt: _Attempt, max_bytes: int | None) -> None:
+    size = 0
+    pieces: list[bytes] = []
+    attempt.shorten()  # the body's reads get the time left, not the whole read timeout
+    async for piece in response.aiter_bytes():
+        size += len(piece)
+        if max_bytes is not None and size > max_bytes:
+            raise _too_large(response, max_bytes)
+        pieces.append(piece)
+        if attempt.deadline is not None and attempt.left() <= 0:
+            attempt.expired()
+    _keep(response, pieces)
 
 
 LimiterT = TypeVar("LimiterT", Limiter, AsyncLimiter)
@@ -91,10 +198,12 @@ class _RetryLoopBase(Generic[LimiterT]):
             random=self.runtime.random(),
         )
         _log_decision(request, attempt, decision)
-        if response.status_code == 429 and decision.retry_after is not None:
+        hint = decision.retry_after
+        if response.status_code == 429 and hint is not None and hint <= policy.max_retry_after:
             # A 429 hint holds back every new request on this client, not just this one, so
-            # concurrent calls do not all run into the same wall. Never longer than we'd sleep.
-            self.limiter.pause(min(decision.retry_after, policy.max_retry_after))
+            # concurrent calls do not all run into the same wall. A hint past the cap is not
+            # slept by this call, so it pauses nobody either: each call gets its own 429.
+            self.limiter.pause(hint)
         if not decision.retry:
             raise make_status_error(response, now=now)
         return decision
@@ -121,46 +230,40 @@ class Requester(_RetryLoopBase[Limiter]):
         *,
         stream: bool = False,
         replay_safe: bool = True,
+        max_bytes: int | None = None,
+        attempt_timeout: float | None = None,
         call: Call | None = None,
     ) -> httpx.Response:
-        """Send; the body is read unless ``stream``.
+        """Send; the body is read unless ``stream``, at most ``max_bytes`` of it (decoded).
 
-        With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``. ``call`` (only when hooks exist) records
-        the limiter wait, the time to the headers and the retries.
+        Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
+        included unless ``stream``. With ``stream``, the returned response holds a limiter
+        slot until it is closed. ``call`` (only when hooks exist) records the limiter wait,
+        the time to the response and the retries.
         """
         attempt = 0
         while True:
             if call is not None:
                 since = time.monotonic()
-            self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            try:  # before the HTTP timeouts start; bounded by the pool timeout
+                self.limiter.acquire(_pool_timeout(request))
+            except TimeoutError as exc:
+                raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             if call is not None:
                 call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
-                response = self.http.send(request, stream=True)
+                response = self._attempt(request, stream, max_bytes, attempt_timeout)
                 if call is not None:
                     call.answered()
-                try:
-                    if not stream or not response.is_success:
-                        response.read()
-                except BaseException:
-                    response.close()
-                    raise
-            except BaseException as exc:
-                self.limiter.release()
-                if not isinstance(exc, httpx.TransportError):
-                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+            except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
                 if call is not None:
                     call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
                 if response.is_success:
-                    if not stream:
-                        self.limiter.release()
                     return response
-                self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
                 if call is not None:
                     call.failed(attempt, decision, response.status_code, None)
@@ -168,6 +271,33 @@ class Requester(_RetryLoopBase[Limiter]):
                 call.observer.emit("on_retry", event)
             self.runtime.sleep(decision.delay)
             attempt += 1
+
+    def _attempt(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        max_bytes: int | None,
+        attempt_timeout: float | None,
+    ) -> httpx.Response:
+        """One send holding the slot ``acquire()`` took; the slot goes with the response."""
+        deadline = _Attempt(request, attempt_timeout)
+        try:
+            try:
+                response = self.http.send(request, stream=True)
+            except BaseException:
+                self.limiter.release()
+                raise
+            self.limiter.bind(response)  # from here on, closing the response frees the slot
+            try:
+                if not stream or not response.is_success:
+                    _read(response, deadline, max_bytes)
+                    response.close()  # frees the slot (the body is kept)
+            except BaseException:
+                response.close()
+                raise
+            return response
+        finally:
+            deadline.restore()
 
 
 class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
@@ -191,46 +321,40 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         *,
         stream: bool = False,
         replay_safe: bool = True,
+        max_bytes: int | None = None,
+        attempt_timeout: float | None = None,
         call: Call | None = None,
     ) -> httpx.Response:
-        """Send; the body is read unless ``stream``.
+        """Send; the body is read unless ``stream``, at most ``max_bytes`` of it (decoded).
 
-        With ``stream``, the returned response holds a limiter slot: the caller closes the
-        response and calls ``limiter.release()``. ``call`` (only when hooks exist) records
-        the limiter wait, the time to the headers and the retries.
+        Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
+        included unless ``stream``. With ``stream``, the returned response holds a limiter
+        slot until it is closed. ``call`` (only when hooks exist) records the limiter wait,
+        the time to the response and the retries.
         """
         attempt = 0
         while True:
             if call is not None:
                 since = time.monotonic()
-            await self.limiter.acquire()  # before the HTTP timeouts start: waiting here is free
+            try:  # before the HTTP timeouts start; bounded by the pool timeout
+                await self.limiter.acquire(_pool_timeout(request))
+            except TimeoutError as exc:
+                raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             if call is not None:
                 call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
-                response = await self.http.send(request, stream=True)
+                response = await self._attempt(request, stream, max_bytes, attempt_timeout)
                 if call is not None:
                     call.answered()
-                try:
-                    if not stream or not response.is_success:
-                        await response.aread()
-                except BaseException:
-                    await response.aclose()
-                    raise
-            except BaseException as exc:
-                self.limiter.release()
-                if not isinstance(exc, httpx.TransportError):
-                    raise  # cancellation, KeyboardInterrupt, bugs: untouched
+            except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
                 if call is not None:
                     call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
                 if response.is_success:
-                    if not stream:
-                        self.limiter.release()
                     return response
-                self.limiter.release()
                 decision = self._after_status(request, response, policy, attempt)
                 if call is not None:
                     call.failed(attempt, decision, response.status_code, None)
@@ -238,3 +362,37 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
                 await call.observer.async_emit("on_retry", event)
             await self.runtime.async_sleep(decision.delay)
             attempt += 1
+
+    async def _attempt(
+        self,
+        request: httpx.Request,
+        stream: bool,
+        max_bytes: int | None,
+        attempt_timeout: float | None,
+    ) -> httpx.Response:
+        """One send holding the slot ``acquire()`` took; the slot goes with the response."""
+        deadline = _Attempt(request, attempt_timeout)
+        response: httpx.Response | None = None
+        try:
+            # Async reads can be cancelled: the deadline holds for trickled headers too.
+            limit = None if deadline.deadline is None else deadline.left()
+            with anyio.move_on_after(limit) as scope:
+                try:
+                    response = await self.http.send(request, stream=True)
+                except BaseException:
+                    self.limiter.release()
+                    raise
+                self.limiter.bind(response)  # from here on, closing it frees the slot
+                try:
+                    if not stream or not response.is_success:
+                        await _aread(response, deadline, max_bytes)
+                        await response.aclose()  # frees the slot (the body is kept)
+                except BaseException:
+                    with anyio.CancelScope(shield=True):
+                        await response.aclose()
+                    raise
+            if scope.cancelled_caught or response is None:
+                deadline.expired()
+        finally:
+            deadline.restore()
+        return response

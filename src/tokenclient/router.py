@@ -90,7 +90,7 @@ class AllRoutesFailedError(APIError):
         self.errors = list(errors)
 
 
-FallbackCallback = Callable[[Route[ClientT], Exception, "Route[ClientT] | None"], object]
+FallbackCallback = Callable[[Route[ClientT], Exception, Route[ClientT] | None], object]
 """``on_fallback(route, error, next_route)``: told of each switch (``next_route`` None: last)."""
 
 

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tokenclient._core.accumulate import ChatCompletionAccumulator, accumulate
+from tokenclient._core.accumulate import (
+    ChatCompletionAccumulator,
+    EmptyStream,
+    FoldTooLarge,
+    accumulate,
+)
 from tokenclient._core.sse import SSEDecoder
 from tokenclient.types.chat import ChatCompletionChunk
 
@@ -326,11 +331,40 @@ def test_obfuscation_padding_is_not_kept() -> None:
     assert result.model_extra == {"cost": 1}
 
 
-def test_no_chunks_raises_value_error() -> None:
-    with pytest.raises(ValueError, match="no chunks"):
+def test_no_chunks_raises_empty_stream() -> None:
+    with pytest.raises(EmptyStream, match="no chunks"):
         accumulate([])
-    with pytest.raises(ValueError, match="no chunks"):
+    with pytest.raises(EmptyStream, match="no chunks"):
         ChatCompletionAccumulator().result()
+
+
+def test_max_bytes_bounds_the_text_kept() -> None:
+    fold = ChatCompletionAccumulator(max_bytes=10)
+    fold.add(chunk(delta(content="12345")))
+    fold.add(chunk(delta(reasoning_content="12345")))
+    assert fold.result().choices[0].message.content == "12345"  # 10: at the cap, still kept
+    fold.add(chunk(delta(tool_calls=[tool(0, arguments="x")])))
+    with pytest.raises(FoldTooLarge, match="max_bytes=10"):
+        fold.result()
+    fold.add(chunk(delta(content="more")))  # nothing is kept any more, and nothing breaks
+    with pytest.raises(FoldTooLarge):
+        fold.result()
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        delta(content="x" * 11),
+        delta(refusal="x" * 11),
+        delta(function_call={"name": "f", "arguments": "x" * 11}),
+        delta(tool_calls=[tool(0, arguments="x" * 11)]),
+    ],
+)
+def test_every_kind_of_text_counts_toward_max_bytes(piece: dict[str, object]) -> None:
+    fold = ChatCompletionAccumulator(max_bytes=10)
+    fold.add(chunk(piece))
+    with pytest.raises(FoldTooLarge):
+        fold.result()
 
 
 def test_chunks_without_choices_give_no_choices() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import UserList
 
 import pytest
 
@@ -12,6 +13,7 @@ from tokenclient._core.media_request import (
     video_content,
     video_generation_body,
 )
+from tokenclient._core.validation import check_model_id
 
 
 def image_body(**given: object) -> dict[str, object]:
@@ -84,18 +86,21 @@ def test_image_body_sends_only_given_arguments() -> None:
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"prompt": ""}, "prompt: expected a non-empty string, got ''"),
-        ({"prompt": "  \n"}, "prompt: expected a non-empty string"),
-        ({"prompt": None}, "prompt: expected a non-empty string, got None"),
-        ({"model": ""}, "model: expected a non-empty string"),
-        ({"n": 0}, "n: expected an integer >= 1, got 0"),
-        ({"n": -3}, "n: expected an integer >= 1, got -3"),
-        ({"n": True}, "n: expected an integer >= 1, got True"),
-        ({"n": 1.0}, "n: expected an integer >= 1, got 1.0"),
-        ({"size": 1024}, "size: expected a non-empty string, got 1024"),
-        ({"response_format": "png"}, "response_format: expected 'url' or 'b64_json', got 'png'"),
-        ({"output_compression": 101}, "output_compression: expected an integer from 0 to 100"),
-        ({"quality": ""}, "quality: expected a non-empty string"),
+        ({"prompt": ""}, "prompt: String should have at least 1 character"),
+        ({"prompt": "  \n"}, "prompt: String should have a non-blank character"),
+        ({"prompt": None}, "prompt: Input should be a valid string"),
+        ({"model": ""}, "model: String should have at least 1 character"),
+        ({"model": "m\r\nX-Injected: 1"}, "model: must not contain control characters"),
+        ({"n": 0}, "n: Input should be greater than or equal to 1"),
+        ({"n": -3}, "n: Input should be greater than or equal to 1"),
+        ({"n": True}, "n: Input should be a valid integer"),
+        ({"n": 1.0}, "n: Input should be a valid integer"),
+        ({"size": 1024}, "size: Input should be a valid string"),
+        ({"response_format": "png"}, "response_format: Input should be 'url' or 'b64_json'"),
+        ({"output_compression": 101}, "output_compression: Input should be less than or equal to"),
+        ({"output_compression": -1}, "output_compression: Input should be greater than or equal"),
+        ({"quality": ""}, "quality: String should have at least 1 character"),
+        ({"user": b"u"}, "user: Input should be a valid string"),
     ],
 )
 def test_image_body_refuses_bad_values_naming_the_field(
@@ -130,9 +135,21 @@ def test_video_duration_sends_whole_seconds_as_integers() -> None:
     assert video_body(duration=2.5)["duration"] == 2.5
 
 
-@pytest.mark.parametrize("duration", [0, -1, 0.0, float("nan"), float("inf"), True, "5", None])
-def test_video_duration_must_be_a_positive_number(duration: object) -> None:
-    with pytest.raises(InvalidRequestError, match=r"^duration: expected a positive number"):
+@pytest.mark.parametrize(
+    ("duration", "message"),
+    [
+        (0, "Input should be greater than 0"),
+        (-1, "Input should be greater than 0"),
+        (0.0, "Input should be greater than 0"),
+        (float("nan"), "Input should be a finite number"),
+        (float("inf"), "Input should be a finite number"),
+        (True, "Input should be a valid number"),
+        ("5", "Input should be a valid number"),
+        (None, "Input should be a valid number"),
+    ],
+)
+def test_video_duration_must_be_a_positive_number(duration: object, message: str) -> None:
+    with pytest.raises(InvalidRequestError, match=f"^duration: {message}$"):
         video_body(duration=duration)
 
 
@@ -151,55 +168,56 @@ def test_video_content_accepts_every_documented_role_and_keeps_extra_keys() -> N
     assert checked[0] is not content[0]  # copies: the caller's dicts are not shared
 
 
-def test_video_content_accepts_a_tuple() -> None:
+def test_video_content_accepts_any_sequence_kind_as_a_list() -> None:
     assert video_content((image(),)) == [image()]
+    assert video_content(UserList([image()])) == [image()]
+    checked = video_content(UserList([image(role="first_frame")]))
+    assert checked == [image(role="first_frame")]
+    assert type(checked) is list
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("image", "content: expected a list of media items, got 'image'"),
-        ({"type": "image_url"}, "content: expected a list of media items"),
-        (None, "content: expected a list of media items, got None"),
-        ([image(), "x"], "content[1]: expected an object, got 'x'"),
-        ([{"image_url": {"url": "u"}}], "content[0].type: expected one of image_url, video_url"),
+        ("image", "content: Input should be a valid list"),
+        ({"type": "image_url"}, "content: Input should be a valid list"),
+        (None, "content: Input should be a valid list"),
+        ({image()["type"]}, "content: Input should be a valid list"),
+        ([image(), "x"], "content[1]: Input should be an object, not str"),
+        ([{"image_url": {"url": "u"}}], "content[0].type: Field required"),
         (
             [{"type": "text", "text": "hi"}],
-            "content[0].type: expected one of image_url, video_url, audio_url, got 'text'",
+            "content[0].type: Input should be 'image_url', 'video_url' or 'audio_url', not 'text'",
         ),
-        (
-            [{"type": "image_url"}],
-            "content[0].image_url: expected an object {'url': ...} for type 'image_url', got None",
-        ),
+        ([{"type": "image_url"}], "content[0].image_url: Field required"),
         (
             [{"type": "image_url", "video_url": {"url": "u"}}],
-            "content[0].image_url: expected an object",
+            "content[0].image_url: Field required",
         ),
         (
             [{"type": "image_url", "image_url": "https://x"}],
-            "content[0].image_url: expected an object",
+            "content[0].image_url: Input should be a valid dictionary",
         ),
         (
             [{"type": "image_url", "image_url": dict[str, object]()}],
-            "content[0].image_url.url: expected a non-empty string, got None",
+            "content[0].image_url.url: Field required",
         ),
         (
             [{"type": "image_url", "image_url": {"url": ""}}],
-            "content[0].image_url.url: expected a non-empty string",
+            "content[0].image_url.url: String should have at least 1 character",
         ),
         (
             [image(), image(role="hero")],
-            "content[1].role: expected one of first_frame, last_frame, reference_image, "
-            "reference_video, reference_audio, got 'hero'",
+            "content[1].role: Input should be 'first_frame', 'last_frame' or 'reference_image'",
         ),
-        ([image(role=None), {**image(), "role": 3}], "content[1].role: expected one of"),
+        ([image(role=None), {**image(), "role": 3}], "content[1].role: Input should be 'first_"),
         (
             [{"type": "video_url", "video_url": {"url": "u"}, "role": "first_frame"}],
-            "content[0].role: 'first_frame' takes type 'image_url', got 'video_url'",
+            "content[0].role: Input should be 'reference_video'",
         ),
         (
             [image(role="reference_audio")],
-            "content[0].role: 'reference_audio' takes type 'audio_url', got 'image_url'",
+            "content[0].role: Input should be 'first_frame', 'last_frame' or 'reference_image'",
         ),
         (
             [image(role="first_frame"), image(role="first_frame")],
@@ -223,3 +241,28 @@ def test_video_body_checks_model_and_prompt() -> None:
         video_body(model=None)
     with pytest.raises(InvalidRequestError, match=r"^resolution: "):
         video_body(resolution="")
+
+
+@pytest.mark.parametrize("model", ["m", "openai/gpt-4.1", "claude sonnet 4.6", "模型"])
+def test_check_model_id_passes_usable_ids(model: str) -> None:
+    assert check_model_id(model) == model
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("gpt\r\nX-Injected: 1", "model: must not contain control characters"),
+        ("gpt\t4", "model: must not contain control characters"),
+        ("", "model: String should have at least 1 character"),
+        (None, "model: Input should be a valid string"),
+    ],
+)
+def test_check_model_id_refuses_what_every_endpoint_refuses(model: object, message: str) -> None:
+    with pytest.raises(InvalidRequestError, match="^" + re.escape(message)):
+        check_model_id(model)
+    with pytest.raises(InvalidRequestError, match="^" + re.escape(message)):
+        image_body(model=model)
+    with pytest.raises(InvalidRequestError, match="^" + re.escape(message)):
+        video_body(model=model)
+    with pytest.raises(InvalidRequestError, match=r"^model_id: must not"):
+        check_model_id("a\nb", "model_id")

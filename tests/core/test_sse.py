@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokenclient._core.sse import ServerSentEvent, SSEDecoder
+from tokenclient._core.sse import EventTooLarge, ServerSentEvent, SSEDecoder
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -378,3 +378,53 @@ def test_any_stream_any_split_matches_reference(
     bounds = sorted({min(cut, len(stream)) for cut in cuts})
     pieces = [stream[a:b] for a, b in zip([0, *bounds], [*bounds, len(stream)], strict=True)]
     assert decode(pieces) == expected
+
+
+# -- max_event_bytes: memory bounded by the cap, whatever the server sends --------------------
+
+
+def test_a_line_that_never_ends_raises_once_past_the_cap() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    assert decoder.feed(b"data: " + b"a" * 50) == []
+    with pytest.raises(EventTooLarge) as info:
+        decoder.feed(b"a" * 50)  # 106 pending bytes
+    assert info.value.limit == 100
+    with pytest.raises(EventTooLarge):  # and it stays failed
+        decoder.feed(b"\n\n")
+
+
+def test_the_events_before_the_oversized_one_come_first() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    assert decoder.feed(b"data: ok\n\ndata: " + b"a" * 200) == [ev("ok")]
+    with pytest.raises(EventTooLarge):
+        decoder.feed(b"more")
+
+
+def test_an_event_of_many_data_lines_counts_them_together() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    decoder.feed(b"data: " + b"a" * 60 + b"\n")
+    with pytest.raises(EventTooLarge):
+        decoder.feed(b"data:" + b"b" * 60 + b"\n")  # the `data:x` form counts too
+
+
+def test_a_complete_event_past_the_cap_in_one_feed_is_refused() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    with pytest.raises(EventTooLarge):
+        decoder.feed(b"data: " + b"a" * 200 + b"\n\n")
+
+
+def test_events_under_the_cap_and_comments_never_add_up() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    for _ in range(100):  # 100 events of 90 bytes and 100 comments: each is under the cap
+        assert decoder.feed(b": ping " + b"p" * 80 + b"\ndata: " + b"a" * 84 + b"\n\n") == [
+            ev("a" * 84)
+        ]
+    assert decoder.flush() == []
+
+
+def test_flush_raises_when_the_cap_was_passed() -> None:
+    decoder = SSEDecoder(max_event_bytes=10)
+    with pytest.raises(EventTooLarge):
+        decoder.feed(b"data: " + b"a" * 20)
+    with pytest.raises(EventTooLarge):
+        decoder.flush()

@@ -28,7 +28,7 @@ from typing import cast
 
 from typing_extensions import Self
 
-__all__ = ["FAULTS", "FaultServer", "Seen", "refused_port"]
+__all__ = ["FAULTS", "FaultServer", "ReadRequest", "Seen", "refused_port"]
 
 FAULTS: dict[str, str] = {
     "ok": "a normal answer: a chat completion, or an SSE stream of three chunks and [DONE]",
@@ -137,7 +137,9 @@ _STREAM_HEAD = _head(
 
 
 @dataclass(slots=True)
-class _Request:
+class ReadRequest:
+    """One request the server read: its line, lower-case headers and body."""
+
     method: str
     path: str
     headers: dict[str, str]
@@ -272,7 +274,7 @@ class FaultServer:
                 return conn.recv(65536)
         return None
 
-    def _read_request(self, conn: socket.socket, buffer: bytes) -> tuple[_Request | None, bytes]:
+    def _read_request(self, conn: socket.socket, buffer: bytes) -> tuple[ReadRequest | None, bytes]:
         deadline = time.monotonic() + self.max_wait
         while b"\r\n\r\n" not in buffer:
             data = self._recv(conn, deadline)
@@ -292,9 +294,9 @@ class FaultServer:
             if not data:
                 return None, b""
             rest += data
-        return _Request(method, path, headers, rest[:length]), rest[length:]
+        return ReadRequest(method, path, headers, rest[:length]), rest[length:]
 
-    def _fault_of(self, request: _Request) -> tuple[str, bool]:
+    def _fault_of(self, request: ReadRequest) -> tuple[str, bool]:
         if request.method != "POST" or not request.body:
             return "ok", False
         try:
@@ -308,7 +310,7 @@ class FaultServer:
         fault = model if isinstance(model, str) and model in FAULTS else "ok"
         return fault, body.get("stream") is True
 
-    def _respond(self, conn: socket.socket, request: _Request) -> bool:
+    def _respond(self, conn: socket.socket, request: ReadRequest) -> bool:
         """Answer ``request``; True to keep the connection for another request."""
         fault, stream = self._fault_of(request)
         with self._lock:
@@ -347,7 +349,7 @@ class FaultServer:
         conn.sendall(_fixed("307 Temporary Redirect", b"", "text/plain", location=location))
         return True
 
-    def _ok(self, conn: socket.socket, request: _Request, stream: bool) -> bool:
+    def _ok(self, conn: socket.socket, request: ReadRequest, stream: bool) -> bool:
         if request.path.endswith("/models"):
             conn.sendall(_fixed("200 OK", _MODELS, "application/json", **{"x-request-id": "r"}))
         elif stream:

@@ -26,7 +26,7 @@ from tokenclient._core.polling import LAST_POLL_TIMEOUT
 from tokenclient.types.videos import VideoTask
 
 from ..support import AnyClient, Kind
-from .faultserver import FaultServer, Seen, _fixed, _Request
+from .faultserver import FaultServer, ReadRequest, Seen, _fixed
 from .harness import assert_settled, client_of, open_fds
 
 pytestmark = pytest.mark.anyio
@@ -44,7 +44,7 @@ class VideoPollServer(FaultServer):
         """``time.monotonic()`` of every video poll read."""
 
     @override
-    def _respond(self, conn: socket.socket, request: _Request) -> bool:
+    def _respond(self, conn: socket.socket, request: ReadRequest) -> bool:
         if request.method != "GET" or not request.path.startswith(_PREFIX):
             return super()._respond(conn, request)
         task_id = request.path.removeprefix(_PREFIX)

@@ -7,7 +7,7 @@ import importlib
 import json
 import struct
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -128,6 +128,17 @@ def assert_spec_valid(schema_name: str, instance: object) -> None:
     module = importlib.import_module("jsonschema")
     validator_class = cast("type", module.Draft202012Validator)
     schema = {"$ref": f"#/$defs/{schema_name}", "$defs": _spec()["$defs"]}
+    validator = cast("_Validator", validator_class(schema))
+    errors = [str(error)[:300] for error in validator.iter_errors(instance)]
+    assert not errors, errors
+
+
+def assert_schema_valid(schema: Mapping[str, object], instance: object) -> None:
+    """Check ``instance`` against a JSON schema (draft 2020-12), and the schema itself."""
+    module = importlib.import_module("jsonschema")
+    validator_class = cast("type", module.Draft202012Validator)
+    check_schema = cast("Callable[[object], None]", module.Draft202012Validator.check_schema)
+    check_schema(schema)
     validator = cast("_Validator", validator_class(schema))
     errors = [str(error)[:300] for error in validator.iter_errors(instance)]
     assert not errors, errors

@@ -6,6 +6,11 @@ cast, as it does with the OpenAI SDK's ``ChatCompletionMessageParam``. Nothing h
 
 from __future__ import annotations
 
+from collections import UserList
+from types import MappingProxyType
+
+from tokenclient import TokenClient
+from tokenclient.types.chat_create_params import ChatCompletionCreateParams
 from tokenclient.types.chat_params import (
     AssistantMessage,
     ChatCompletionAssistantMessageParam,
@@ -107,3 +112,44 @@ mixed: list[MessageInput] = [
     {"role": "user", "content": "and dicts mix with models"},
     *messages,
 ]
+
+
+def every_openai_parameter(client: TokenClient) -> None:
+    client.chat.completions.create(
+        model="openai/gpt-4.1",
+        messages=(m for m in messages),
+        store=True,
+        metadata=MappingProxyType({"run": "nightly"}),
+        service_tier="flex",
+        prediction={"type": "content", "content": "x = 1"},
+        web_search_options={
+            "search_context_size": "low",
+            "user_location": {"type": "approximate", "approximate": {"city": "Paris"}},
+        },
+        verbosity="low",
+        prompt_cache_key="tenant-7",
+        prompt_cache_options={"ttl": "30m", "mode": "implicit"},
+        prompt_cache_retention="24h",
+        safety_identifier="5f2b0c",
+        audio={"voice": {"id": "voice_1"}, "format": "wav"},
+        modalities=("text", "audio"),
+        moderation={"model": "omni-moderation-latest", "policy": {"output": {"mode": "score"}}},
+        functions=[{"name": "f", "parameters": {"type": "object"}}],
+        function_call="auto",
+        stop=UserList(["END"]),
+        logit_bias=MappingProxyType({"50256": -100}),
+        tools=[
+            {"type": "custom", "custom": {"name": "sql", "format": {"type": "text"}}},
+            *tools,
+        ],
+        tool_choice={"type": "allowed_tools", "allowed_tools": {"mode": "auto", "tools": []}},
+        stream_options={"include_usage": True, "include_obfuscation": False},
+    )
+
+
+params: ChatCompletionCreateParams = {
+    "model": "m",
+    "messages": messages,
+    "verbosity": "high",
+    "extra_body": {"enable_thinking": True},
+}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from tokenclient import AsyncTokenClient, TokenClient
 from tokenclient.types import VideoTask
+from tokenclient.types.chat_params import ChatCompletionContentPartParam
 
 
 def wrong_callbacks(client: TokenClient, task: VideoTask) -> None:
@@ -39,6 +40,15 @@ async def wrong_async_callbacks(client: AsyncTokenClient, task: VideoTask) -> No
 def wrong_arguments(client: TokenClient) -> None:
     client.chat.completions.create(model="m", messages=[{"role": "robot", "content": "Hi"}])  # type: ignore[list-item]
     client.chat.completions.create(model="m", messages=[], temprature=0.5)  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], verbosity="loud")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], service_tier="turbo")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], metadata={"k": 1})  # type: ignore[dict-item]
+    client.chat.completions.create(model="m", messages=[], logit_bias={"1": 0.5})  # type: ignore[dict-item]
+    client.chat.completions.create(model="m", messages=[], store="yes")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], function_call="required")  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], prediction={"type": "text"})  # type: ignore[call-overload]
+    parts: list[ChatCompletionContentPartParam] = [{"type": "image_url", "image_url": {"url": "u"}}]
+    client.chat.completions.create(model="m", messages=[{"role": "system", "content": parts}])  # type: ignore[list-item]
     client.images.generate(model="m", prompt="p", response_format="png")  # type: ignore[arg-type]
     client.videos.create(model="m", prompt="p", content=[{"type": "image_url"}])  # type: ignore[list-item]
     client.with_options(provider="tokenhub")  # type: ignore[call-arg]

@@ -25,6 +25,11 @@ usage-only last chunk, with ``choices: []``). Unknown top-level fields of the ch
 extras such as ``provider`` or ``cost``) are kept on the result, the last value winning, except
 the per-chunk padding ``obfuscation``.
 
+What is kept is bounded: with ``max_bytes`` set, once the kept text (content, refusal,
+reasoning and argument pieces) passes it, the fold stops keeping anything and ``result()``
+raises :class:`FoldTooLarge`; the stream itself goes on. Streams set it to the client's
+``max_response_bytes``, so a long stream whose chunks are discarded costs at most that.
+
 The result shares nested objects (``usage``, log-probability entries, extra values) with the
 chunks instead of copying them: treat both as read-only. ``result()`` may be called more than
 once and ``add()`` may continue after it.
@@ -32,6 +37,7 @@ once and ``add()`` may continue after it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from ..types.chat import (
@@ -49,7 +55,15 @@ from ..types.chat import (
     FunctionCall,
 )
 
-__all__ = ["ChatCompletionAccumulator", "accumulate"]
+__all__ = ["ChatCompletionAccumulator", "EmptyStream", "FoldTooLarge", "accumulate"]
+
+
+class EmptyStream(ValueError):
+    """No chunk was added: an empty stream has no completion to build."""
+
+
+class FoldTooLarge(ValueError):
+    """The text kept for the fold passed ``max_bytes``; nothing more was kept."""
 
 
 def _join(parts: list[str]) -> str | None:
@@ -123,25 +137,35 @@ class _ChoiceState:
         self.logprobs_content: list[ChatCompletionTokenLogprob] = []
         self.logprobs_refusal: list[ChatCompletionTokenLogprob] = []
 
-    def add(self, choice: ChunkChoice) -> None:
+    def add(self, choice: ChunkChoice) -> int:
+        """Fold one choice in; return how many characters of text it kept."""
         delta = choice.delta
         if self.role is None and delta.role:
             self.role = delta.role
-        if delta.content:
-            self.content.append(delta.content)
-        if delta.refusal:
-            self.refusal.append(delta.refusal)
-        if delta.reasoning_content:
-            self.reasoning.append(delta.reasoning_content)
+        text = delta.content
+        if text:
+            self.content.append(text)
+            kept = len(text)
+        else:
+            kept = 0
+        text = delta.refusal
+        if text:
+            self.refusal.append(text)
+            kept += len(text)
+        text = delta.reasoning_content
+        if text:
+            self.reasoning.append(text)
+            kept += len(text)
         if delta.tool_calls:
             for piece in delta.tool_calls:
-                self._tool_call(piece)
+                kept += self._tool_call(piece)
         if delta.function_call is not None:
             self.has_function_call = True
             if self.function_name is None and delta.function_call.name:
                 self.function_name = delta.function_call.name
             if delta.function_call.arguments:
                 self.function_arguments.append(delta.function_call.arguments)
+                kept += len(delta.function_call.arguments)
         if choice.finish_reason is not None:
             self.finish_reason = choice.finish_reason
         if choice.logprobs is not None:
@@ -150,8 +174,9 @@ class _ChoiceState:
                 self.logprobs_content.extend(choice.logprobs.content)
             if choice.logprobs.refusal:
                 self.logprobs_refusal.extend(choice.logprobs.refusal)
+        return kept
 
-    def _tool_call(self, piece: ChoiceDeltaToolCall) -> None:
+    def _tool_call(self, piece: ChoiceDeltaToolCall) -> int:
         index = piece.index
         if index is None:
             index = self._index_without_index(piece.id)
@@ -160,6 +185,8 @@ class _ChoiceState:
             state = self.tools[index] = _ToolCallState()
         state.add(piece)
         self.last_tool = index
+        function = piece.function
+        return len(function.arguments) if function is not None and function.arguments else 0
 
     def _index_without_index(self, call_id: str | None) -> int:
         if call_id:
@@ -212,13 +239,18 @@ class ChatCompletionAccumulator:
         "_created",
         "_extra",
         "_id",
+        "_max_bytes",
         "_model",
+        "_room",
         "_service_tier",
         "_system_fingerprint",
         "_usage",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_bytes: int | None = None) -> None:
+        self._max_bytes = max_bytes
+        # Characters of text that may still be kept; below 0 once past ``max_bytes``.
+        self._room: float = math.inf if max_bytes is None else max_bytes
         self._chunks = 0
         self._id: str | None = None
         self._model: str | None = None
@@ -248,20 +280,32 @@ class ChatCompletionAccumulator:
         if extra:
             self._extra.update(extra)
             self._extra.pop("obfuscation", None)
+        room = self._room
+        if room < 0:
+            return  # past max_bytes: keep nothing more
         for choice in chunk.choices:
             state = self._choices.get(choice.index)
             if state is None:
                 state = self._choices[choice.index] = _ChoiceState(choice.index)
-            state.add(choice)
+            room -= state.add(choice)
+        self._room = room
+        if room < 0:
+            self._choices.clear()  # free what was kept
 
     def result(self) -> ChatCompletion:
         """The completion folded so far.
 
         Raises:
-            ValueError: no chunk was added (an empty stream has no completion to build).
+            EmptyStream: no chunk was added (an empty stream has no completion to build).
+            FoldTooLarge: the kept text passed ``max_bytes``.
         """
         if not self._chunks:
-            raise ValueError("no chunks")
+            raise EmptyStream("no chunks")
+        if self._room < 0:
+            raise FoldTooLarge(
+                f"the streamed completion passed max_bytes={self._max_bytes} characters of "
+                "text; it was not kept"
+            )
         completion = ChatCompletion(
             id=self._id or "",
             model=self._model or "",
@@ -281,7 +325,7 @@ class ChatCompletionAccumulator:
 
 
 def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:
-    """Fold all ``chunks`` into one ``ChatCompletion`` (``ValueError`` if there are none)."""
+    """Fold all ``chunks`` into one ``ChatCompletion`` (``EmptyStream`` if there are none)."""
     accumulator = ChatCompletionAccumulator()
     for chunk in chunks:
         accumulator.add(chunk)

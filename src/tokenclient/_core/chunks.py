@@ -5,6 +5,12 @@ at ``data: [DONE]``, raises ``APIStreamError`` for an ``{"error": ...}`` event (
 chunks before it have been returned by earlier calls), ``APIResponseValidationError`` for a
 data event that is not a chunk, and ``APITimeoutError`` when no data event has arrived for
 ``idle_timeout`` seconds although bytes (keep-alive comments) keep coming.
+
+Hostile or broken servers get a typed error, never an untyped one: an event (or a line that never
+ends) past ``max_event_bytes`` is an ``APIResponseValidationError`` raised as soon as the
+decoder's buffer passes the cap; JSON nested too deep to decode is "not a valid chunk". A
+``stream=True`` request answered with a plain ``application/json`` completion (some gateways
+ignore ``stream``) gives that completion as one chunk per choice; its body counts as one event.
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ import pydantic
 from .._exceptions import APIResponseValidationError, APIStreamError, APITimeoutError
 from ..types.errors import ErrorObject
 from .response import shorten
-from .sse import ServerSentEvent, SSEDecoder
+from .sse import DEFAULT_MAX_EVENT_BYTES, EventTooLarge, ServerSentEvent, SSEDecoder
 
-__all__ = ["ChunkParser"]
+__all__ = ["ChunkParser", "completion_chunks"]
 
 ChunkT = TypeVar("ChunkT", bound=pydantic.BaseModel)
 
@@ -38,11 +44,17 @@ class ChunkParser(Generic[ChunkT]):
         *,
         idle_timeout: float | None,
         now: float,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self._model = model
         self._validate_json: Callable[[str], ChunkT] = model.__pydantic_validator__.validate_json
         self._response = response
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
+        self._limit = max_event_bytes
+        content_type = response.headers.get("content-type", "")
+        self._json: list[bytes] | None = [] if "json" in content_type.lower() else None
+        """The body so far when the server answered JSON instead of an event stream."""
+        self._json_size = 0
         self._idle_timeout = idle_timeout
         self._last_data = now
         self._error: Exception | None = None
@@ -53,7 +65,14 @@ class ChunkParser(Generic[ChunkT]):
         """The chunks completed by ``data``; ``now`` is a monotonic time in seconds."""
         if self._error is not None:
             raise self._error
-        chunks = self._convert(self._decoder.feed(data))
+        if self._json is not None:
+            self._add_json(data)
+            return []
+        try:
+            events = self._decoder.feed(data)
+        except EventTooLarge as exc:
+            raise self._too_large(exc) from None
+        chunks = self._convert(events)
         if chunks or self.done:
             self._last_data = now
         elif self._idle_timeout is not None and now - self._last_data > self._idle_timeout:
@@ -68,7 +87,52 @@ class ChunkParser(Generic[ChunkT]):
         """The body ended: the last chunks, even without a final blank line or ``[DONE]``."""
         if self._error is not None:
             raise self._error
-        return self._convert(self._decoder.flush())
+        if self._json is not None:
+            return self._from_json(b"".join(self._json))
+        try:
+            events = self._decoder.flush()
+        except EventTooLarge as exc:
+            raise self._too_large(exc) from None
+        return self._convert(events)
+
+    def _too_large(self, exc: EventTooLarge) -> APIResponseValidationError:
+        return APIResponseValidationError(
+            f"stream event larger than max_event_bytes={exc.limit} bytes; stopped reading",
+            response=self._response,
+        )
+
+    def _add_json(self, data: bytes) -> None:
+        assert self._json is not None
+        self._json_size += len(data)
+        if self._json_size > self._limit:
+            self._json = []
+            raise self._too_large(EventTooLarge(self._json_size, self._limit))
+        self._json.append(data)
+
+    def _from_json(self, body: bytes) -> list[ChunkT]:
+        """A JSON answer to a stream request: its completion as chunks, or the typed error."""
+        self.done = True
+        text = body.decode("utf-8", "replace")
+        decoded = _decode(text)
+        if isinstance(decoded, dict):
+            mapping = cast("dict[str, object]", decoded)
+            if mapping.get("error") is not None:
+                raise self._stream_error(text)
+            chunks = completion_chunks(mapping)
+            if chunks:
+                try:
+                    validate = self._model.__pydantic_validator__.validate_python
+                    return [cast("ChunkT", validate(chunk)) for chunk in chunks]
+                except pydantic.ValidationError:
+                    pass
+        raise APIResponseValidationError(
+            shorten(
+                "a stream was requested; the server answered "
+                f"{self._response.headers.get('content-type')} that is not a completion: " + text
+            ),
+            response=self._response,
+            body=_decode(text),
+        )
 
     def _convert(self, events: list[ServerSentEvent]) -> list[ChunkT]:
         chunks: list[ChunkT] = []
@@ -133,10 +197,46 @@ class ChunkParser(Generic[ChunkT]):
         )
 
 
+def completion_chunks(completion: dict[str, object]) -> list[dict[str, object]]:
+    """A ``chat.completion`` object as the chunks a stream of it would have sent.
+
+    One chunk per choice, its ``message`` as the ``delta`` (tool calls numbered by ``index``);
+    ``usage`` rides on the last chunk. Empty when ``completion`` has no list of choices.
+    """
+    choices = completion.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return []
+    head = {k: v for k, v in completion.items() if k not in {"choices", "usage", "object"}}
+    head["object"] = "chat.completion.chunk"
+    chunks: list[dict[str, object]] = []
+    for position, choice in enumerate(cast("list[object]", choices)):
+        if not isinstance(choice, dict):
+            return []
+        choice = cast("dict[str, object]", choice)
+        delta = choice.get("message")
+        delta = dict(cast("dict[str, object]", delta)) if isinstance(delta, dict) else {}
+        calls = delta.get("tool_calls")
+        if isinstance(calls, list):
+            delta["tool_calls"] = [
+                {**cast("dict[str, object]", call), "index": n} if isinstance(call, dict) else call
+                for n, call in enumerate(cast("list[object]", calls))
+            ]
+        piece: dict[str, object] = {
+            "index": choice.get("index", position),
+            "delta": delta,
+            "finish_reason": choice.get("finish_reason"),
+            "logprobs": choice.get("logprobs"),
+        }
+        chunks.append({**head, "choices": [piece]})
+    if completion.get("usage") is not None:
+        chunks[-1]["usage"] = completion["usage"]
+    return chunks
+
+
 def _decode(data: str) -> object:
     try:
         return cast("object", json.loads(data))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to decode
         return data
 
 

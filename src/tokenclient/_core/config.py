@@ -15,7 +15,14 @@ import httpx
 from .._exceptions import InvalidRequestError
 from .retry import RetryPolicy
 
-__all__ = ["ClientConfig", "merge_headers"]
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "DEFAULT_MAX_RESPONSE_BYTES", "ClientConfig", "merge_headers"]
+
+
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""64 MiB decoded: far above any chat, model-list or image-URL answer (a large base64 image
+is a few MiB), low enough that a gzip bomb or an endless body cannot exhaust memory."""
+DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
+"""8 MiB per SSE event (the same value as ``sse.DEFAULT_MAX_EVENT_BYTES``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,12 @@ class ClientConfig:
     stream_idle_timeout: float | None = None
     stream_only: re.Pattern[str] | None = None
     """Models this provider serves only as streams (from the preset)."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest body read (decoded), and most text a stream keeps for its final completion."""
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    """Largest SSE event (or line) a stream buffers."""
+    attempt_timeout: float | None = None
+    """Total seconds one attempt may take; ``None``: the request's read timeout."""
 
     def must_stream(self, model: object) -> bool:
         """Whether ``model`` must be requested as a stream on this provider."""

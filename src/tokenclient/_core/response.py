@@ -52,7 +52,9 @@ def decode_body(content: bytes) -> object:
         return None
     try:
         return cast("object", json.loads(content))
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+    # JSONDecodeError and UnicodeDecodeError are both ValueErrors; RecursionError is JSON
+    # nested too deep for the decoder (a hostile body): keep it as text.
+    except (ValueError, RecursionError):
         return content.decode("utf-8", errors="replace")
 
 

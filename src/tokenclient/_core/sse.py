@@ -13,6 +13,12 @@ It follows https://html.spec.whatwg.org/multipage/server-sent-events.html#event-
 - a blank line dispatches the event, unless no ``data`` line arrived (then nothing is
   dispatched, as the spec says; ``data:`` with an empty value *is* an event, with data ``""``).
 
+Memory is bounded: an event may hold at most ``max_event_bytes`` (its unterminated last line
+while it arrives, then its lines together); past that :class:`EventTooLarge` is raised as soon
+as the pending buffer passes the cap, so a ``data:`` line that never ends costs the cap, not the
+stream. The events a feed completed before the cap was passed are returned first; the error
+comes from the next call.
+
 Bytes are split into lines before decoding, so a multi-byte character split across feeds is
 decoded correctly; invalid UTF-8 becomes U+FFFD. Each byte is scanned a constant number of
 times, so the cost is linear however the stream is cut up, and a feed full of complete events
@@ -24,9 +30,22 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["SSEDecoder", "ServerSentEvent"]
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "EventTooLarge", "SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
+
+DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
+"""8 MiB: hundreds of times the largest real chunk (a long tool-call argument delta, a base64
+image piece), small enough that a hostile stream cannot exhaust memory."""
+
+
+class EventTooLarge(ValueError):
+    """An event (or its unterminated line) grew past ``max_event_bytes``."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"an SSE event passed max_event_bytes={limit} ({size} bytes pending)")
+        self.size = size
+        self.limit = limit
 
 
 class ServerSentEvent(NamedTuple):
@@ -54,17 +73,25 @@ class SSEDecoder:
 
     __slots__ = (
         "_data",
+        "_error",
         "_event",
         "_head",
         "_last_id",
         "_latest_retry",
+        "_limit",
+        "_pending",
         "_pending_cr",
         "_pieces",
         "_retry",
+        "_size",
         "_started",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self._limit = max_event_bytes
+        self._error: EventTooLarge | None = None  # raised by the next call
+        self._pending = 0  # bytes in ``_pieces``
+        self._size = 0  # characters in the lines of the event being read
         self._started = False  # past the place where a byte order mark may stand
         self._head = b""  # the first bytes of the stream while they might still be a BOM
         self._pending_cr = False  # the last feed ended in CR: a leading LF next completes it
@@ -81,7 +108,13 @@ class SSEDecoder:
         return self._latest_retry
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
-        """Add the next bytes of the stream; return the events they complete (often none)."""
+        """Add the next bytes of the stream; return the events they complete (often none).
+
+        Raises:
+            EventTooLarge: the event being read passed ``max_event_bytes``.
+        """
+        if self._error is not None:
+            raise self._error
         if not self._started:
             data = self._head + data
             if len(data) < len(_BOM) and _BOM.startswith(data):
@@ -101,41 +134,63 @@ class SSEDecoder:
                     return []
         end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
         if not end:  # no line ends here: keep the piece (joined once, when the line ends)
+            self._pending += len(data)
+            if self._pending > self._limit:
+                self._error = EventTooLarge(self._pending, self._limit)
+                return self._checked([])
             self._pieces.append(data)
             return []
         if self._pieces:
             self._pieces.append(data[:end])
             complete = b"".join(self._pieces)
             self._pieces = []
+            self._pending = 0
         else:
             complete = data if end == len(data) else data[:end]
         if end < len(data):
             self._pieces.append(data[end:])
+            self._pending = len(data) - end
         elif data[-1] == 0x0D:
             self._pending_cr = True  # the feed ends in CR: an LF starting the next one is its pair
         if b"\r" in complete:
             complete = complete.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = complete.decode("utf-8", "replace").split("\n")
         lines.pop()  # the empty string after the last line ending
-        return self._lines(lines)
+        events = self._lines(lines)
+        if self._error is None and self._size + self._pending > self._limit:
+            self._error = EventTooLarge(self._size + self._pending, self._limit)
+        return self._checked(events)
+
+    def _checked(self, events: list[ServerSentEvent]) -> list[ServerSentEvent]:
+        if self._error is not None:
+            self._pieces = []  # free the buffers now, not when the decoder goes
+            self._data = []
+            if not events:
+                raise self._error
+            # the complete events first; the error comes from the next call
+        return events
 
     def flush(self) -> list[ServerSentEvent]:
         """End of stream: complete an unterminated last line and dispatch a pending event.
 
         Afterwards the decoder is ready for a new stream (the last event id is kept).
         """
+        if self._error is not None:
+            raise self._error
         lines: list[str] = []
         if not self._started and self._head:
             self._pieces.append(self._head)  # fewer than three bytes, a prefix of the BOM
         if self._pieces:
             lines.append(b"".join(self._pieces).decode("utf-8", "replace"))
         lines.append("")  # the blank line the server left out
-        events = self._lines(lines)
+        events = self._checked(self._lines(lines))
         self._started = False
         self._head = b""
         self._pending_cr = False
         self._pieces = []
+        self._pending = 0
         self._data = []
+        self._size = 0
         self._event = None
         self._retry = None
         return events
@@ -143,32 +198,43 @@ class SSEDecoder:
     def _lines(self, lines: list[str]) -> list[ServerSentEvent]:
         events: list[ServerSentEvent] = []
         data = self._data
+        size = self._size
+        limit = self._limit
         for line in lines:
             if line.startswith("data: "):  # the hot path: one test per data line
                 data.append(line[6:])
+                size += len(line)
             elif not line:
                 if data:
+                    if size > limit:  # complete, but too large all the same
+                        self._error = EventTooLarge(size, limit)
+                        break
                     text = data[0] if len(data) == 1 else "\n".join(data)
                     events.append(ServerSentEvent(self._event, text, self._last_id, self._retry))
                     data = self._data = []
+                size = 0
                 self._event = None
                 self._retry = None
             else:
-                self._field(line)
+                size += self._field(line)
+        self._size = size
         return events
 
-    def _field(self, line: str) -> None:
+    def _field(self, line: str) -> int:
+        """Apply one line that is not ``data: ...``; return the data characters it added."""
         name, colon, value = line.partition(":")
         if not name and colon:
-            return  # a comment
+            return 0  # a comment
         if value.startswith(" "):
             value = value[1:]
         if name == "data":
             self._data.append(value)
-        elif name == "event":
+            return len(value)
+        if name == "event":
             self._event = value or None
         elif name == "id":
             if "\0" not in value:
                 self._last_id = value or None
         elif name == "retry" and value.isascii() and value.isdigit():
             self._retry = self._latest_retry = int(value)
+        return 0

@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import queue
 import signal
 import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast, overload
@@ -64,6 +64,8 @@ class BatchProgress:
     """Prompt tokens of this run's successful chat requests."""
     output_tokens: int
     """Completion tokens of this run's successful chat requests."""
+    stopping: bool = False
+    """True once Ctrl-C asked the run to start nothing new (the requests in flight finish)."""
 
     @property
     def done(self) -> int:
@@ -117,6 +119,10 @@ class _Run:
         self.succeeded = self.failed = self.skipped = 0
         self.input_tokens = self.output_tokens = 0
         self.stopping = threading.Event()
+        """Set by the first Ctrl-C: start no new request."""
+        self.cancelled = threading.Event()
+        """Set by the second Ctrl-C (sync twin): results still arriving are dropped, unrecorded,
+        so the next run sends those requests again."""
         self._lock = threading.Lock()
 
     def pending(self) -> Iterator[batch.BatchItem]:
@@ -137,11 +143,16 @@ class _Run:
                     "(run again with --retry-failed to resend it)",
                 )
             else:
-                if entry.billable:
-                    self.checkpoint.start(entry.custom_id)
                 yield entry
 
+    def begin(self, item: batch.BatchItem) -> None:
+        """Just before sending: a billable request is marked as possibly billed from now on."""
+        if item.billable:
+            self.checkpoint.start(item.custom_id)
+
     def succeed(self, item: batch.BatchItem, reply: BaseModel) -> None:
+        if self.cancelled.is_set():
+            return
         body = reply.model_dump(mode="json", exclude_unset=True, by_alias=True)
         request_id = cast("str | None", getattr(reply, "_request_id", None))
         line = batch.success_line(item.custom_id, status_code=200, request_id=request_id, body=body)
@@ -155,6 +166,8 @@ class _Run:
 
     def error(self, item: batch.BatchItem, error: Exception) -> None:
         """Record a request's failure; anything that is not a tokenclient error is a bug."""
+        if self.cancelled.is_set():
+            return
         if isinstance(error, APIStatusError):
             line = batch.error_line(
                 item.custom_id,
@@ -206,7 +219,16 @@ class _Run:
             elapsed=time.monotonic() - self.started,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
+            stopping=self.stopping.is_set(),
         )
+
+    def stop(self) -> None:
+        """The first Ctrl-C: start nothing new; ``on_progress`` hears it at once."""
+        self.stopping.set()
+        if self.on_progress is not None:
+            with self._lock:
+                snapshot = self.progress()
+            self.on_progress(snapshot)
 
     def summary(self) -> BatchSummary:
         now = self.progress()
@@ -304,27 +326,49 @@ async def _send_async(client: AsyncTokenClient, item: batch.BatchItem) -> BaseMo
 
 
 def _run_sync(client: TokenClient, run: _Run, concurrency: int) -> None:
-    free = threading.BoundedSemaphore(concurrency)
+    # Daemon worker threads, not a ThreadPoolExecutor: after a second Ctrl-C the process must
+    # be able to exit without waiting for the requests it abandoned (an executor's threads are
+    # joined at interpreter exit). A bounded queue keeps the reading at most one queue ahead.
+    work: queue.Queue[batch.BatchItem | None] = queue.Queue(maxsize=concurrency)
+    failures: list[BaseException] = []
 
-    def one(item: batch.BatchItem) -> None:
-        try:
-            run.succeed(item, _send(client, item))
-        except Exception as error:
-            run.error(item, error)
-        finally:
-            free.release()
+    def worker() -> None:
+        while (item := work.get()) is not None:
+            if run.stopping.is_set():
+                continue  # queued but not started: the next run sends it
+            try:
+                run.begin(item)
+                run.succeed(item, _send(client, item))
+            except Exception as error:
+                try:
+                    run.error(item, error)
+                except Exception as bug:
+                    failures.append(bug)
+                    run.stopping.set()
 
-    futures: list[Future[None]] = []
-    with ThreadPoolExecutor(concurrency, thread_name_prefix="tokenclient-batch") as pool:
+    threads = [
+        threading.Thread(target=worker, name=f"tokenclient-batch-{n}", daemon=True)
+        for n in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
         try:
             for item in run.pending():
-                free.acquire()
-                futures = [f for f in futures if not f.done()]
-                futures.append(pool.submit(one, item))
+                work.put(item)
         except KeyboardInterrupt:
-            run.stopping.set()  # start nothing new; the pool lets in-flight requests finish
-        for future in futures:
-            future.result()
+            run.stop()  # start nothing new; let the requests in flight finish
+        for _ in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:
+        # A second Ctrl-C: abandon the requests in flight. Their results are not recorded, so
+        # the next run sends them again (billable ones are reported as interrupted instead).
+        run.cancelled.set()
+        raise
+    if failures:
+        raise failures[0]
 
 
 async def _run_async(
@@ -334,6 +378,7 @@ async def _run_async(
 
     async def one(item: batch.BatchItem) -> None:
         try:
+            run.begin(item)
             run.succeed(item, await _send_async(client, item))
         except Exception as error:
             run.error(item, error)
@@ -360,7 +405,7 @@ async def _watch_interrupts(run: _Run, requests: anyio.CancelScope) -> None:
             if run.stopping.is_set():
                 requests.cancel()
                 return
-            run.stopping.set()
+            run.stop()
 
 
 @overload

@@ -26,6 +26,7 @@ from typing import TextIO
 
 from .._client import TokenClient
 from .._config import ENV_API_KEY, ENV_BASE_URL, ENV_PROVIDER
+from .batch import batch
 from .commands import chat, image, models
 from .errors import (
     EXIT_API,
@@ -49,8 +50,10 @@ from .video import video, video_status
 
 __all__ = ["main"]
 
-_Command = Callable[[TokenClient, argparse.Namespace, Runtime], None]
+_Command = Callable[[TokenClient, argparse.Namespace, Runtime], int | None]
+"""A command: it prints its results; it returns its exit code, or None for success."""
 _COMMANDS: Mapping[str, _Command] = {
+    "batch": batch,
     "chat": chat,
     "models": models,
     "image": image,
@@ -110,7 +113,7 @@ def _call(args: argparse.Namespace, settings: ClientSettings, runtime: Runtime) 
                 EXIT_USAGE,
             )
         with runtime.make_client(settings) as client:
-            command(client, args, runtime)
+            code = command(client, args, runtime)
         runtime.stdout.flush()
     except KeyboardInterrupt:
         runtime.stderr.write("tokenclient: interrupted\n")
@@ -122,7 +125,7 @@ def _call(args: argparse.Namespace, settings: ClientSettings, runtime: Runtime) 
         kind = "" if code == EXIT_INTERRUPTED else "error: "
         runtime.stderr.write(f"tokenclient: {kind}{one_line(message, [settings.api_key])}\n")
         return code
-    return EXIT_OK
+    return EXIT_OK if code is None else code
 
 
 def main(

@@ -175,6 +175,39 @@ def _add_video(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _add_wait_options(status)
 
 
+def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "batch",
+        help="run a JSONL file of requests (OpenAI batch format), resumably",
+        description=(
+            "Send every request of REQUESTS (one OpenAI batch line each: custom_id, method, "
+            "url, body) and append one result line per custom_id to --output; a SQLite "
+            "checkpoint next to it (OUTPUT.state) makes a rerun skip what is done. "
+            "`tokenclient batch merge A B ... -o ALL` joins the outputs of --shard runs."
+        ),
+    )
+    run.add_argument(
+        "files", nargs="+", metavar="REQUESTS", help="the requests file (or: merge A B ...)"
+    )
+    run.add_argument("-o", "--output", required=True, metavar="FILE", help="the results file")
+    run.add_argument(
+        "--concurrency",
+        type=_count(1),
+        default=32,
+        metavar="N",
+        help="requests in flight (default 32)",
+    )
+    run.add_argument("--retry-failed", action="store_true", help="send the recorded failures again")
+    run.add_argument(
+        "--shard", metavar="K/N", help="only the K-th of N shares of the custom_ids (e.g. 2/4)"
+    )
+    run.add_argument(
+        "--requests",
+        metavar="FILE",
+        help="with merge: the requests file, to check that every request has a result",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``tokenclient``; ``args.command`` names the command."""
     parser = argparse.ArgumentParser(
@@ -189,4 +222,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_models(commands)
     _add_image(commands)
     _add_video(commands)
+    _add_batch(commands)
     return parser

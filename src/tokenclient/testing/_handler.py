@@ -18,7 +18,7 @@ import httpx
 from typing_extensions import TypedDict
 
 from ._catalog import MODELS, model_entry
-from ._chat import completion, parse_chat, plan_reply, stream_chunks
+from ._chat import completion, parse_chat, plan_replies, stream_chunks
 from ._faults import Fault, find_fault, status_error
 from ._images import images_response, parse_images
 from ._media import MP4_STUB, sample_png
@@ -313,10 +313,10 @@ class FakeAPI:
 
     def _chat(self, request: httpx.Request, body: dict[str, object]) -> _Payload:
         chat = parse_chat(body)
-        reply = plan_reply(chat)
+        replies = plan_replies(chat)
         if not chat.stream:
-            return completion(chat, reply)
-        first, *rest = stream_chunks(chat, reply)
+            return completion(chat, replies)
+        first, *rest = stream_chunks(chat, replies)
         return _EventStream([_sse(first), _PING, *map(_sse, rest), _DONE])
 
     def _images_create(self, request: httpx.Request, body: dict[str, object]) -> _Payload:

@@ -1,7 +1,5 @@
 """The base of every response model: unknown fields are kept, never rejected."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -21,9 +19,11 @@ class ResponseModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
-    # ClassVars (not pydantic private attributes, which would give every nested model of
-    # every stream chunk a dictionary); the client and the router set an instance's own value.
-    _route: ClassVar[RouteInfo | None] = None
+    # Real ClassVars (no ``from __future__ import annotations`` here, so pydantic 2.7 does not
+    # read them as private attributes), not pydantic private attributes, which would give every
+    # nested model of every stream chunk a dictionary. The client and the router set an
+    # instance's own value.
+    _route: ClassVar["RouteInfo | None"] = None
     """The router's route that served this result (``None`` when no router was used)."""
     _request_id: ClassVar[str | None] = None
     """The response's ``x-request-id`` (or ``request-id``) header, as in the OpenAI SDK.

@@ -1,28 +1,71 @@
-"""The keyword arguments of ``client.chat.completions.create()``, as one TypedDict.
+"""The keyword arguments of ``client.chat.completions.create()``, as TypedDicts.
 
 Only the keys the caller passes are sent. ``stream`` is not here: it selects the return type,
 so ``create()`` declares it on its own.
+
+``ChatCompletionBodyParams`` is also the run-time check: the validator is built from it
+(``tokenclient._core.chat_request``), so a key added here is accepted, checked and sent
+without another list to update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Literal
 
+from pydantic import ConfigDict, Field, with_config
 from typing_extensions import Required, TypedDict
 
 from .._types import Body, Headers, Query, Timeout
+from ._constraints import Array, AsList, IterableArray, ModelId
 from .chat_params import (
     ChatCompletionAudioParam,
+    ChatCompletionFunctionParam,
+    ChatCompletionPredictionContentParam,
     ChatCompletionStreamOptionsParam,
     ChatCompletionToolChoiceOptionParam,
-    ChatCompletionToolParam,
-    MessageInput,
+    ChatCompletionToolUnionParam,
+    MessagesParam,
+    ModerationParam,
+    PromptCacheOptionsParam,
     ReasoningEffort,
     ResponseFormat,
+    StopParam,
+    WebSearchOptionsParam,
+    _FunctionCallOption,  # pyright: ignore[reportPrivateUsage]
 )
 
-__all__ = ["ChatCompletionCreateParams", "RequestOptionsParams"]
+__all__ = [
+    "ChatCompletionBodyParams",
+    "ChatCompletionCreateParams",
+    "FunctionCallChoiceParam",
+    "MetadataParam",
+    "RequestOptionsParams",
+    "ServiceTier",
+    "Verbosity",
+]
+
+FunctionCallChoiceParam = _FunctionCallOption
+"""Deprecated ``function_call=``: ``"none"``, ``"auto"`` or ``{"name": ...}``."""
+
+MetadataParam = Annotated[
+    Mapping[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=512)]],
+    Field(max_length=16),
+]
+"""Up to 16 string pairs; keys at most 64 characters, values at most 512."""
+
+ServiceTier = Literal["auto", "default", "flex", "scale", "priority", "fast"]
+"""The processing tier the request asks for."""
+
+Verbosity = Literal["low", "medium", "high"]
+"""How long the reply should be."""
+
+_Temperature = Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
+_TopP = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+_Penalty = Annotated[float, Field(ge=-2, le=2, allow_inf_nan=False)]
+_Bias = Annotated[int, Field(ge=-100, le=100)]
+_PositiveInt = Annotated[int, Field(ge=1)]
+_Seed = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class RequestOptionsParams(TypedDict, total=False):
@@ -40,52 +83,85 @@ class RequestOptionsParams(TypedDict, total=False):
     """A label splitting ``client.usage`` (``client.usage.by_tag``); never sent."""
 
 
-class ChatCompletionCreateParams(RequestOptionsParams, total=False):
-    """The parameters the providers document for ``POST /chat/completions``."""
+@with_config(ConfigDict(strict=True))
+class ChatCompletionBodyParams(TypedDict, total=False):
+    """Every parameter of ``POST /chat/completions`` in the OpenAI spec, with its range."""
 
-    model: Required[str]
+    model: Required[ModelId]
     """The model id, e.g. ``qwen3-8b`` or ``openai/gpt-4.1``."""
-    messages: Required[Iterable[MessageInput]]
+    messages: Required[MessagesParam]
     """The conversation so far: dicts (or message models) by role."""
-    temperature: float
-    """Sampling temperature, 0 to 2 (default 1)."""
-    top_p: float
-    """Nucleus sampling mass, 0 to 1 (default 1)."""
-    n: int
-    """How many choices to generate (>= 1)."""
-    stream_options: ChatCompletionStreamOptionsParam
-    """With ``stream=True``: ``{"include_usage": True}`` adds a final usage-only chunk."""
-    stop: str | Sequence[str]
-    """Up to a few sequences at which generation stops."""
-    max_tokens: int
-    """Most tokens to generate (>= 1)."""
-    max_completion_tokens: int
-    """Most completion tokens, reasoning included (>= 1)."""
-    presence_penalty: float
-    """-2 to 2: positive values favour new topics."""
-    frequency_penalty: float
+    audio: ChatCompletionAudioParam | None
+    """Voice and format, when ``modalities`` includes ``"audio"``."""
+    frequency_penalty: _Penalty | None
     """-2 to 2: positive values discourage repetition."""
-    logit_bias: Mapping[str, int]
-    """Token id -> bias from -100 to 100."""
-    logprobs: bool
+    function_call: FunctionCallChoiceParam
+    """Deprecated (use ``tool_choice``); sent as given, with a ``DeprecationWarning``."""
+    functions: Annotated[
+        Iterable[ChatCompletionFunctionParam], AsList(iterable=True, min_length=1, max_length=128)
+    ]
+    """Deprecated (use ``tools``); sent as given, with a ``DeprecationWarning``."""
+    logit_bias: Mapping[str, _Bias] | None
+    """Token id -> bias, an integer from -100 to 100."""
+    logprobs: bool | None
     """Return log probabilities of the output tokens."""
-    top_logprobs: int
-    """With ``logprobs``: how many alternatives per token, 0 to 20."""
+    max_completion_tokens: _PositiveInt | None
+    """Most completion tokens, reasoning included (>= 1)."""
+    max_tokens: _PositiveInt | None
+    """Most tokens to generate (>= 1; deprecated by OpenAI for ``max_completion_tokens``)."""
+    metadata: MetadataParam | None
+    """Up to 16 string pairs stored with the completion (with ``store``)."""
+    modalities: Array[Literal["text", "audio"]] | None
+    """Output modalities: ``["text"]`` or ``["text", "audio"]``."""
+    moderation: ModerationParam | None
+    """Moderation run on the input and the output."""
+    n: Annotated[int, Field(ge=1, le=128)] | None
+    """How many choices to generate (1 to 128)."""
     parallel_tool_calls: bool
     """Whether the model may call several tools in one turn."""
-    user: str
-    """Your identifier for the end user."""
-    tools: Sequence[ChatCompletionToolParam]
-    """Functions the model may call."""
-    tool_choice: ChatCompletionToolChoiceOptionParam
-    """``"none"``, ``"auto"``, ``"required"`` or a named function."""
+    prediction: ChatCompletionPredictionContentParam | None
+    """Predicted output, for faster regeneration of mostly known text."""
+    presence_penalty: _Penalty | None
+    """-2 to 2: positive values favour new topics."""
+    prompt_cache_key: str | None
+    """A key that groups requests sharing a prompt prefix, for cache hits (replaces ``user``)."""
+    prompt_cache_options: PromptCacheOptionsParam
+    """Prompt caching TTL and mode."""
+    prompt_cache_retention: Literal["in_memory", "24h"] | None
+    """Deprecated (use ``prompt_cache_options``): how long cached prefixes are kept."""
+    reasoning_effort: ReasoningEffort | None
+    """How hard a reasoning model thinks (providers document low, medium, high)."""
     response_format: ResponseFormat
     """``{"type": "text" | "json_object" | "json_schema", ...}``."""
-    seed: int
-    """Best-effort deterministic sampling."""
-    reasoning_effort: ReasoningEffort
-    """How hard a reasoning model thinks (providers document low, medium, high)."""
-    modalities: Sequence[Literal["text", "audio"]]
-    """Output modalities."""
-    audio: ChatCompletionAudioParam
-    """Voice and format, when ``modalities`` includes ``"audio"``."""
+    safety_identifier: Annotated[str, Field(max_length=64)] | None
+    """A stable, hashed id of your end user for abuse detection (at most 64 characters)."""
+    seed: _Seed | None
+    """Best-effort deterministic sampling (a 64-bit integer)."""
+    service_tier: ServiceTier | None
+    """The processing tier: ``"auto"``, ``"default"``, ``"flex"``, ``"priority"``, ..."""
+    stop: StopParam | None
+    """A sequence (or list of them) at which generation stops."""
+    store: bool | None
+    """Store the completion for distillation or evals."""
+    stream_options: ChatCompletionStreamOptionsParam | None
+    """With ``stream=True``: ``{"include_usage": True}`` adds a final usage-only chunk."""
+    temperature: _Temperature | None
+    """Sampling temperature, 0 to 2 (default 1)."""
+    tool_choice: ChatCompletionToolChoiceOptionParam
+    """``"none"``, ``"auto"``, ``"required"``, a named tool, or allowed tools."""
+    tools: IterableArray[ChatCompletionToolUnionParam] | None
+    """Function (and custom) tools the model may call."""
+    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None
+    """With ``logprobs``: how many alternatives per token, 0 to 20."""
+    top_p: _TopP | None
+    """Nucleus sampling mass, 0 to 1 (default 1)."""
+    user: str | None
+    """Your identifier for the end user (OpenAI: use ``safety_identifier``/``prompt_cache_key``)."""
+    verbosity: Verbosity | None
+    """How long the reply should be: ``"low"``, ``"medium"`` or ``"high"``."""
+    web_search_options: WebSearchOptionsParam
+    """Web search settings, for search models."""
+
+
+class ChatCompletionCreateParams(ChatCompletionBodyParams, RequestOptionsParams, total=False):
+    """The keyword arguments of ``create()``: the body parameters and the per-call options."""

@@ -1,0 +1,93 @@
+"""Waiting around a store: polling for a slot, sleeping until the start, refunding on give-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import pytest
+
+from tokenclient.limits import (
+    Grant,
+    Limits,
+    LimitsStore,
+    aacquire_and_wait,
+    acquire_and_wait,
+)
+
+from .conftest import RedisServer, make_store
+
+LIMITS = Limits(max_concurrency=1, requests_per_minute=60)
+
+
+def test_polls_while_the_slot_is_held_then_sleeps_until_the_start(
+    store: LimitsStore, scope: str
+) -> None:
+    holder = acquire_and_wait(store, scope, LIMITS)
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 3:  # the holder finishes while we poll
+            store.release(scope, LIMITS, holder)
+
+    grant = acquire_and_wait(store, scope, LIMITS, sleep=sleep)
+    assert grant.admitted
+    polls, start = sleeps[:3], sleeps[3]
+    assert polls[0] < polls[1] < polls[2] <= 0.05  # a growing poll delay
+    assert start == pytest.approx(1.0, abs=0.05)  # then the bucket's one-per-second
+    assert len(sleeps) == 4
+
+
+def test_giving_up_before_the_start_refunds_and_frees_the_slot(
+    store: LimitsStore, scope: str
+) -> None:
+    first = acquire_and_wait(store, scope, LIMITS)
+    store.release(scope, LIMITS, first)
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        acquire_and_wait(store, scope, LIMITS, sleep=interrupted)
+    again = store.acquire(scope, LIMITS)
+    assert again.admitted  # the slot was freed
+    assert again.wait == pytest.approx(1.0, abs=0.05)  # and the token given back
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_async_waiter_refunds_and_frees_the_slot(
+    store_kind: str, tmp_path: Path, redis_server: RedisServer, scope: str
+) -> None:
+    store = make_store(store_kind, tmp_path, redis_server)
+    try:
+        first = await aacquire_and_wait(store, scope, LIMITS)
+        await store.arelease(scope, LIMITS, first)
+        result: list[Grant] = []
+        with anyio.move_on_after(0.1) as cancelled:
+            result.append(await aacquire_and_wait(store, scope, LIMITS))
+        assert cancelled.cancelled_caught
+        assert not result
+        again = await store.aacquire(scope, LIMITS)
+        assert again.admitted
+        assert 0.5 < again.wait <= 1.0  # without the refund: about 1.9
+    finally:
+        await store.aclose()
+        store.close()
+
+
+def test_a_pause_recorded_while_sleeping_delays_the_start(store: LimitsStore, scope: str) -> None:
+    store.release(scope, LIMITS, acquire_and_wait(store, scope, LIMITS))
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if not sleeps:
+            store.pause(scope, 5.0)  # another process's 429, while we sleep
+        sleeps.append(seconds)
+
+    grant = acquire_and_wait(store, scope, LIMITS, sleep=sleep)
+    assert grant.wait == 0.0
+    assert len(sleeps) == 2
+    assert sleeps[0] == pytest.approx(1.0, abs=0.05)
+    assert sleeps[1] == pytest.approx(5.0, abs=0.05)
+    store.release(scope, LIMITS, grant)
