@@ -563,3 +563,11 @@ async def test_a_hook_can_ask_for_content() -> None:
     assert isinstance(request, RequestEvent)
     assert request.content is not None
     client.close()
+
+
+def test_the_accounting_benchmark_runs() -> None:
+    from benchmarks.accounting import measure
+
+    results = measure(200)
+    assert set(results) == {"no pricing", "exact price", "pattern price", "provider usage.cost"}
+    assert all(value > 0 for value in results.values())

@@ -118,10 +118,6 @@ def _kind_of(result: object) -> _Kind:
     return kind
 
 
-def _reports_cost(usage_extra: dict[str, object] | None, extra: dict[str, object] | None) -> bool:
-    return bool((usage_extra and "cost" in usage_extra) or (extra and "cost" in extra))
-
-
 def _remember(kept: dict[str, T], key: str, value: T) -> None:
     kept[key] = value
     if len(kept) > _TASKS_KEPT:
@@ -355,7 +351,7 @@ class Observer:
         kind = _kind_of(result)
         pricing = self.pricing
         if kind == "chat":
-            chat = cast("ChatCompletion", result)
+            chat: ChatCompletion = result  # type: ignore[assignment]  # _kind_of checked it; no cast() call on the hot path
             usage = chat.usage
             name = chat.model or model
             if usage is None:
@@ -363,7 +359,8 @@ class Observer:
                 return None, None
             counts = chat_counts(usage)
             extra = chat.__pydantic_extra__
-            if want_cost or _reports_cost(usage.__pydantic_extra__, extra):
+            usage_extra = usage.__pydantic_extra__
+            if want_cost or (usage_extra and "cost" in usage_extra) or (extra and "cost" in extra):
                 cost = chat_cost(usage, counts, name, extra, pricing)
                 self.usage.record(name, tag, counts, cost)
                 return counts, cost

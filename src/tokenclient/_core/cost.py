@@ -292,15 +292,19 @@ def chat_cost(
 
 
 def _amount(value: object) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | str):
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
+    kind = type(value)  # exact types: a bool is an int, but never an amount
+    try:
+        if kind is float:
+            amount = Decimal(repr(value))
+        elif kind is int:
+            amount = Decimal(cast("int", value))
+        elif kind is str:
+            amount = Decimal(cast("str", value).strip())
+        else:
             return None
-        return amount if amount.is_finite() and amount >= 0 else None
-    return None
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def provider_cost(
