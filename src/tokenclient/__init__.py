@@ -49,8 +49,10 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._chat_stream import AsyncChatCompletionStream, ChatCompletionStream
+    from ._core.cost import Cost, ModelPrice, Pricing
     from ._streaming import AsyncStream, Stream
     from ._tools import function_tool
+    from .hooks import UsageTotals
     from .router import AllRoutesFailedError, AsyncRouter, Route, Router
 
 __all__ = [
@@ -72,14 +74,17 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ContentFilterFinishReasonError",
+    "Cost",
     "InsecureTransportWarning",
     "InsufficientBalanceError",
     "InternalServerError",
     "InvalidRequestError",
     "LengthFinishReasonError",
+    "ModelPrice",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
+    "Pricing",
     "RateLimitError",
     "RateLimitInfo",
     "RawResponse",
@@ -92,6 +97,7 @@ __all__ = [
     "TokenClientError",
     "ToolArgumentsError",
     "UnprocessableEntityError",
+    "UsageTotals",
     "VideoTaskError",
     "VideoTaskFailedError",
     "VideoTaskTimeoutError",
@@ -112,6 +118,18 @@ def __getattr__(name: str) -> object:
         from . import _chat_stream
 
         value = getattr(_chat_stream, name)
+        globals()[name] = value
+        return value
+    if name in {"Cost", "ModelPrice", "Pricing"}:
+        from ._core import cost
+
+        value = getattr(cost, name)
+        globals()[name] = value
+        return value
+    if name == "UsageTotals":
+        from . import hooks
+
+        value = hooks.UsageTotals
         globals()[name] = value
         return value
     if name in {"Route", "Router", "AsyncRouter", "AllRoutesFailedError"}:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import TracebackType
@@ -31,8 +31,9 @@ from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
 from ._core.strategy_memo import StrategyMemo
+from ._core.stream_usage import StreamUsage
 from ._custom import AsyncCustomRequests, CustomRequests
-from ._exceptions import ConfigurationError, InvalidRequestError
+from ._exceptions import BadRequestError, ConfigurationError, InvalidRequestError
 from ._limiter import AsyncLimiter, Limiter
 from ._response import record
 from ._runtime import Runtime
@@ -42,7 +43,10 @@ from ._types import NOT_GIVEN, NotGiven, Timeout
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from ._core.cost import Pricing
+    from ._observe import Call, Observer
     from ._streaming import AsyncStream, Stream
+    from .hooks import UsageTotals
     from .resources.chat import AsyncChat, Chat
     from .resources.images import AsyncImages, Images
     from .resources.models import AsyncModels, Models
@@ -157,6 +161,16 @@ def _configuring() -> Generator[None]:
         raise ConfigurationError(str(error)) from None
 
 
+@dataclass(frozen=True)
+class _Observing:
+    """The observability arguments of a client."""
+
+    pricing: Pricing | None
+    hooks: Sequence[object]
+    include_content: bool
+    stream_usage: bool
+
+
 class _ClientBase:
     """What the twins share: settings, runtime, ``with_options``, ``base_url``, ``repr``."""
 
@@ -167,6 +181,8 @@ class _ClientBase:
     """The structured-output strategy that worked per ``(base_url, model)``; shared by the
     ``with_options`` copies."""
     _owns_http: bool
+    _observer: Observer
+    _stream_usage: StreamUsage
     _http_kind: type[httpx.Client | httpx.AsyncClient]
     _resources: ClassVar[tuple[str, ...]] = ()
     """The names of the lazily created resources (every ``cached_property``)."""
@@ -189,8 +205,19 @@ class _ClientBase:
         settings: _Settings,
         max_concurrency: int | NotGiven | None,
         requests_per_minute: float | NotGiven | None,
+        observe: _Observing,
     ) -> tuple[int | None, float | None]:
         """Resolve and keep ``settings``, make the runtime; the limits for the limiter."""
+        from ._observe import Observer  # with the hooks and cost modules: not at import
+
+        with _configuring():
+            self._observer = Observer(
+                observe.hooks,
+                pricing=observe.pricing,
+                include_content=observe.include_content,
+                asynchronous=self._http_kind is httpx.AsyncClient,
+            )
+            self._stream_usage = StreamUsage(observe.stream_usage)
         self._settings = settings
         self._config = settings.resolve(self._http_kind)
         self._owns_http = settings.http_client is None
@@ -240,6 +267,20 @@ class _ClientBase:
         """The API root every path is joined to."""
         return self._config.base_url
 
+    @property
+    def usage(self) -> UsageTotals:
+        """Requests, errors, tokens and cost so far, per model and per ``usage_tag``.
+
+        Shared with ``with_options`` copies. ``client.usage.snapshot()`` for an immutable
+        copy, ``client.usage.reset()`` to start again.
+        """
+        return self._observer.usage
+
+    @property
+    def pricing(self) -> Pricing | None:
+        """The price table results are costed with (``None``: provider-reported costs only)."""
+        return self._observer.pricing
+
     @override
     def __repr__(self) -> str:
         config = self._config
@@ -283,6 +324,13 @@ class TokenClient(_ClientBase, CustomRequests):
         attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
             a non-streamed answer); ``None`` (default): the read timeout. See
             ``docs/reliability.md``.
+        pricing: A ``tokenclient.Pricing`` table: ``reply.cost`` and ``client.usage`` then
+            cost results the provider does not price itself. ``None``: provider costs only.
+        hooks: Objects with any of ``on_request``, ``on_retry``, ``on_response``,
+            ``on_error``, ``on_stream_end`` (see ``tokenclient.hooks``); e.g. ``OTelHook()``.
+        include_content: Give hooks the request body (messages); off by default.
+        stream_usage: Ask for the usage chunk (``stream_options.include_usage``) on streamed
+            chat requests that do not set ``stream_options`` (default ``True``).
     """
 
     _http_kind = httpx.Client
@@ -304,6 +352,10 @@ class TokenClient(_ClientBase, CustomRequests):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         attempt_timeout: float | None = None,
+        pricing: Pricing | None = None,
+        hooks: Sequence[object] = (),
+        include_content: bool = False,
+        stream_usage: bool = True,
     ) -> None:
         proxy = _proxy(proxy, http_client)
         settings = _Settings(
@@ -319,7 +371,10 @@ class TokenClient(_ClientBase, CustomRequests):
             max_event_bytes=max_event_bytes,
             attempt_timeout=attempt_timeout,
         )
-        concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
+        observing = _Observing(pricing, hooks, include_content, stream_usage)
+        concurrency, rate = self._configure(
+            settings, max_concurrency, requests_per_minute, observing
+        )
         runtime = self._runtime
         with _configuring():
             limiter = Limiter(
@@ -374,8 +429,21 @@ class TokenClient(_ClientBase, CustomRequests):
         options: RequestOptions,
         replay_safe: bool = True,
     ) -> ModelT:
-        response = self._send(method, path, body=body, options=options, replay_safe=replay_safe)
-        return parse_model(cast_to, response)
+        observer = self._observer
+        call = self._start(method, path, body, options, stream=False)
+        try:
+            response = self._transmit(
+                method, path, body=body, options=options, retry=None, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
+            result = parse_model(cast_to, response)
+        except Exception as error:
+            self._failed(error, body, options, call)
+            raise
+        event = observer.succeeded(result, response, body, options, call)
+        if event is not None:
+            observer.emit("on_response", event)
+        return result
 
     def _send(
         self,
@@ -388,6 +456,61 @@ class TokenClient(_ClientBase, CustomRequests):
         replay_safe: bool = True,
     ) -> httpx.Response:
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
+        call = self._start(method, path, body, options, stream=False)
+        try:
+            response = self._transmit(
+                method, path, body=body, options=options, retry=retry, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
+        except Exception as error:
+            self._failed(error, body, options, call)
+            raise
+        event = self._observer.succeeded(None, response, body, options, call)
+        if event is not None:
+            self._observer.emit("on_response", event)
+        return response
+
+    def _start(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        *,
+        stream: bool,
+    ) -> Call | None:
+        observer = self._observer
+        if not observer.active:
+            return None
+        url = httpx.URL(self._config.base_url + path)
+        call = observer.start(
+            self._config, method, url, path, body=body, options=options, stream=stream
+        )
+        observer.emit("on_request", observer.request_event(call))
+        return call
+
+    def _failed(
+        self,
+        error: Exception,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> None:
+        event = self._observer.failed(error, body, options, call)
+        if event is not None:
+            self._observer.emit("on_error", event)
+
+    def _transmit(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        retry: RetryPolicy | None,
+        replay_safe: bool,
+        call: Call | None,
+    ) -> httpx.Response:
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
         config = self._config
@@ -397,9 +520,29 @@ class TokenClient(_ClientBase, CustomRequests):
             replay_safe=replay_safe,
             max_bytes=config.max_response_bytes,
             attempt_timeout=config.attempt_timeout,
+            call=call,
         )
         record(response)  # for with_raw_response
         return response
+
+    def _open(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> httpx.Response:
+        request = stream_request(self._config, method, path, body=body, options=options)
+        config = self._config
+        return self._requester.send(
+            request,
+            config.retry,
+            stream=True,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+            call=call,
+        )
 
     def _stream(
         self,
@@ -410,19 +553,26 @@ class TokenClient(_ClientBase, CustomRequests):
         body: Mapping[str, object] | None = None,
         options: RequestOptions,
     ) -> Stream[ModelT]:
+        from ._observe import StreamWatch
         from ._streaming import Stream
 
-        request = stream_request(self._config, method, path, body=body, options=options)
+        call = self._start(method, path, body, options, stream=True)
+        policy = self._stream_usage
+        sent = policy.body(body, self.base_url) if path == "/chat/completions" else body
+        try:
+            try:
+                response = self._open(method, path, sent, options, call)
+            except BadRequestError as error:
+                if sent is body or not policy.refused(error, body, self.base_url):
+                    raise
+                # The provider refused stream_options: once more without (and never again).
+                response = self._open(method, path, body, options, call)
+        except Exception as error:
+            self._failed(error, body, options, call)
+            raise
         config = self._config
-        response = self._requester.send(
-            request,
-            config.retry,
-            stream=True,
-            max_bytes=config.max_response_bytes,
-            attempt_timeout=config.attempt_timeout,
-        )
         record(response)
-        return Stream(
+        stream = Stream(
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
@@ -430,6 +580,11 @@ class TokenClient(_ClientBase, CustomRequests):
             max_event_bytes=config.max_event_bytes,
             max_fold_bytes=config.max_response_bytes,
         )
+        watch = StreamWatch(self._observer, call, body, options)
+        stream._watch(watch)
+        if call is not None:
+            self._observer.emit("on_response", watch.opened(response))
+        return stream
 
     def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""
@@ -481,6 +636,13 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
             a non-streamed answer); ``None`` (default): the read timeout. See
             ``docs/reliability.md``.
+        pricing: A ``tokenclient.Pricing`` table: ``reply.cost`` and ``client.usage`` then
+            cost results the provider does not price itself. ``None``: provider costs only.
+        hooks: Objects with any of ``on_request``, ``on_retry``, ``on_response``,
+            ``on_error``, ``on_stream_end`` (see ``tokenclient.hooks``); e.g. ``OTelHook()``.
+        include_content: Give hooks the request body (messages); off by default.
+        stream_usage: Ask for the usage chunk (``stream_options.include_usage``) on streamed
+            chat requests that do not set ``stream_options`` (default ``True``).
     """
 
     _http_kind = httpx.AsyncClient
@@ -502,6 +664,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         attempt_timeout: float | None = None,
+        pricing: Pricing | None = None,
+        hooks: Sequence[object] = (),
+        include_content: bool = False,
+        stream_usage: bool = True,
     ) -> None:
         proxy = _proxy(proxy, http_client)
         settings = _Settings(
@@ -517,7 +683,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             max_event_bytes=max_event_bytes,
             attempt_timeout=attempt_timeout,
         )
-        concurrency, rate = self._configure(settings, max_concurrency, requests_per_minute)
+        observing = _Observing(pricing, hooks, include_content, stream_usage)
+        concurrency, rate = self._configure(
+            settings, max_concurrency, requests_per_minute, observing
+        )
         runtime = self._runtime
         with _configuring():
             limiter = AsyncLimiter(
@@ -572,10 +741,21 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         options: RequestOptions,
         replay_safe: bool = True,
     ) -> ModelT:
-        response = await self._send(
-            method, path, body=body, options=options, replay_safe=replay_safe
-        )
-        return parse_model(cast_to, response)
+        observer = self._observer
+        call = await self._start(method, path, body, options, stream=False)
+        try:
+            response = await self._transmit(
+                method, path, body=body, options=options, retry=None, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
+            result = parse_model(cast_to, response)
+        except Exception as error:
+            await self._failed(error, body, options, call)
+            raise
+        event = observer.succeeded(result, response, body, options, call)
+        if event is not None:
+            await observer.async_emit("on_response", event)
+        return result
 
     async def _send(
         self,
@@ -588,6 +768,61 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         replay_safe: bool = True,
     ) -> httpx.Response:
         """Send with retries (``retry`` overrides the client's policy); the body is read."""
+        call = await self._start(method, path, body, options, stream=False)
+        try:
+            response = await self._transmit(
+                method, path, body=body, options=options, retry=retry, replay_safe=replay_safe,
+                call=call,
+            )  # fmt: skip
+        except Exception as error:
+            await self._failed(error, body, options, call)
+            raise
+        event = self._observer.succeeded(None, response, body, options, call)
+        if event is not None:
+            await self._observer.async_emit("on_response", event)
+        return response
+
+    async def _start(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        *,
+        stream: bool,
+    ) -> Call | None:
+        observer = self._observer
+        if not observer.active:
+            return None
+        url = httpx.URL(self._config.base_url + path)
+        call = observer.start(
+            self._config, method, url, path, body=body, options=options, stream=stream
+        )
+        await observer.async_emit("on_request", observer.request_event(call))
+        return call
+
+    async def _failed(
+        self,
+        error: Exception,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> None:
+        event = self._observer.failed(error, body, options, call)
+        if event is not None:
+            await self._observer.async_emit("on_error", event)
+
+    async def _transmit(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        retry: RetryPolicy | None,
+        replay_safe: bool,
+        call: Call | None,
+    ) -> httpx.Response:
         request = build_request(self._config, method, path, body=body, options=options)
         policy = self._config.retry if retry is None else retry
         config = self._config
@@ -597,9 +832,29 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             replay_safe=replay_safe,
             max_bytes=config.max_response_bytes,
             attempt_timeout=config.attempt_timeout,
+            call=call,
         )
         record(response)  # for with_raw_response
         return response
+
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, object] | None,
+        options: RequestOptions,
+        call: Call | None,
+    ) -> httpx.Response:
+        request = stream_request(self._config, method, path, body=body, options=options)
+        config = self._config
+        return await self._requester.send(
+            request,
+            config.retry,
+            stream=True,
+            max_bytes=config.max_response_bytes,
+            attempt_timeout=config.attempt_timeout,
+            call=call,
+        )
 
     async def _stream(
         self,
@@ -610,19 +865,26 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         body: Mapping[str, object] | None = None,
         options: RequestOptions,
     ) -> AsyncStream[ModelT]:
+        from ._observe import AsyncStreamWatch
         from ._streaming import AsyncStream
 
-        request = stream_request(self._config, method, path, body=body, options=options)
+        call = await self._start(method, path, body, options, stream=True)
+        policy = self._stream_usage
+        sent = policy.body(body, self.base_url) if path == "/chat/completions" else body
+        try:
+            try:
+                response = await self._open(method, path, sent, options, call)
+            except BadRequestError as error:
+                if sent is body or not policy.refused(error, body, self.base_url):
+                    raise
+                # The provider refused stream_options: once more without (and never again).
+                response = await self._open(method, path, body, options, call)
+        except Exception as error:
+            await self._failed(error, body, options, call)
+            raise
         config = self._config
-        response = await self._requester.send(
-            request,
-            config.retry,
-            stream=True,
-            max_bytes=config.max_response_bytes,
-            attempt_timeout=config.attempt_timeout,
-        )
         record(response)
-        return AsyncStream(
+        stream = AsyncStream(
             response,
             model=model,
             idle_timeout=self._config.stream_idle_timeout,
@@ -630,6 +892,11 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             max_event_bytes=config.max_event_bytes,
             max_fold_bytes=config.max_response_bytes,
         )
+        watch = AsyncStreamWatch(self._observer, call, body, options)
+        stream._watch(watch)
+        if call is not None:
+            await self._observer.async_emit("on_response", watch.opened(response))
+        return stream
 
     async def close(self) -> None:
         """Close the connection pool (only when tokenclient created it)."""

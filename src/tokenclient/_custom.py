@@ -39,6 +39,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> ModelT: ...
     @overload
     def get(
@@ -49,6 +50,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> dict[str, object]: ...
     @overload
     def get(
@@ -59,6 +61,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> list[object]: ...
     @overload
     def get(
@@ -69,6 +72,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object: ...
     def get(
         self,
@@ -78,6 +82,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object:
         """``GET path`` with this client's key, retries, limits and timeouts.
 
@@ -89,8 +94,9 @@ class CustomRequests:
             extra_headers: Headers added to this request.
             extra_query: Query parameters added to this request.
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage`` and hook events; never sent.
         """
-        options = RequestOptions(extra_headers, extra_query, None, timeout)
+        options = RequestOptions(extra_headers, extra_query, None, timeout, usage_tag)
         return self._call("GET", path, cast_to, None, options)
 
     @overload
@@ -104,6 +110,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> ModelT: ...
     @overload
     def post(
@@ -116,6 +123,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> dict[str, object]: ...
     @overload
     def post(
@@ -128,6 +136,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> list[object]: ...
     @overload
     def post(
@@ -140,6 +149,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object: ...
     @overload
     def post(
@@ -152,6 +162,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> Stream[ModelT]: ...
     def post(
         self,
@@ -163,6 +174,7 @@ class CustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object:
         """``POST path`` with a JSON ``body`` and this client's key, retries, limits, timeouts.
 
@@ -176,12 +188,13 @@ class CustomRequests:
             extra_headers: Headers added to this request.
             extra_query: Query parameters added to this request.
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage`` and hook events; never sent.
 
         The request is retried as the client's endpoints are (connection errors, 408, 409,
         429, 5xx); for an endpoint that must never run twice, use
         ``client.with_options(max_retries=0).post(...)``.
         """
-        options = RequestOptions(extra_headers, extra_query, None, timeout)
+        options = RequestOptions(extra_headers, extra_query, None, timeout, usage_tag)
         if stream:
             return self._call_stream(path, cast_to, body, options)
         return self._call("POST", path, cast_to, body, options)
@@ -231,6 +244,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> ModelT: ...
     @overload
     async def get(
@@ -241,6 +255,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> dict[str, object]: ...
     @overload
     async def get(
@@ -251,6 +266,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> list[object]: ...
     @overload
     async def get(
@@ -261,6 +277,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object: ...
     async def get(
         self,
@@ -270,6 +287,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object:
         """``GET path`` with this client's key, retries, limits and timeouts.
 
@@ -281,8 +299,9 @@ class AsyncCustomRequests:
             extra_headers: Headers added to this request.
             extra_query: Query parameters added to this request.
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage`` and hook events; never sent.
         """
-        options = RequestOptions(extra_headers, extra_query, None, timeout)
+        options = RequestOptions(extra_headers, extra_query, None, timeout, usage_tag)
         return await self._call("GET", path, cast_to, None, options)
 
     @overload
@@ -296,6 +315,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> ModelT: ...
     @overload
     async def post(
@@ -308,6 +328,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> dict[str, object]: ...
     @overload
     async def post(
@@ -320,6 +341,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> list[object]: ...
     @overload
     async def post(
@@ -332,6 +354,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object: ...
     @overload
     async def post(
@@ -344,6 +367,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> AsyncStream[ModelT]: ...
     async def post(
         self,
@@ -355,6 +379,7 @@ class AsyncCustomRequests:
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> object:
         """``POST path`` with a JSON ``body`` and this client's key, retries, limits, timeouts.
 
@@ -369,12 +394,13 @@ class AsyncCustomRequests:
             extra_headers: Headers added to this request.
             extra_query: Query parameters added to this request.
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage`` and hook events; never sent.
 
         The request is retried as the client's endpoints are (connection errors, 408, 409,
         429, 5xx); for an endpoint that must never run twice, use
         ``client.with_options(max_retries=0).post(...)``.
         """
-        options = RequestOptions(extra_headers, extra_query, None, timeout)
+        options = RequestOptions(extra_headers, extra_query, None, timeout, usage_tag)
         if stream:
             return await self._call_stream(path, cast_to, body, options)
         return await self._call("POST", path, cast_to, body, options)

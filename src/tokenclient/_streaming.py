@@ -31,8 +31,10 @@ from ._exceptions import APIResponseValidationError, connection_error
 from .types.chat import ChatCompletionChunk
 
 if TYPE_CHECKING:
+    from ._core.cost import Cost, Pricing
+    from ._observe import AsyncStreamWatch, StreamWatch
     from ._types import RouteInfo
-    from .types.chat import ChatCompletion
+    from .types.chat import ChatCompletion, CompletionUsage
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -71,11 +73,30 @@ class Stream(Generic[ChunkT]):
     """The HTTP response the chunks are read from."""
     _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
+    _watcher: StreamWatch | None = None
+    """The client's usage accounting and hooks, told when the stream closes."""
+    _pricing: Pricing | None = None
+    """The client's price table, for ``cost``."""
+    _error: BaseException | None = None
+    """What reading raised, if anything."""
 
     @property
     def request_id(self) -> str | None:
         """The response's ``x-request-id`` (or ``request-id``) header."""
         return request_id(self.response.headers)
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """The usage chunk's counts, once read (``None`` before, or if none was sent)."""
+        return self._accumulator._usage
+
+    @property
+    def cost(self) -> Cost | None:
+        """The stream's cost from its usage (provider ``usage.cost``, else ``pricing``)."""
+        from ._core.cost import stream_cost
+
+        accumulator = self._accumulator
+        return stream_cost(accumulator._usage, accumulator._model, self._pricing)
 
     def __init__(
         self,
@@ -98,6 +119,13 @@ class Stream(Generic[ChunkT]):
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
         self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
+
+    def _watch(self, watcher: StreamWatch) -> None:
+        self._watcher = watcher
+        self._pricing = watcher.observer.pricing
+        if watcher.call is not None:  # hooks: time the pieces; never without hooks
+            self._bytes = watcher.timed_bytes(self._bytes)
+            self._fold = watcher.timed_fold(self._fold)
 
     def __iter__(self) -> Iterator[ChunkT]:
         return self
@@ -123,9 +151,11 @@ class Stream(Generic[ChunkT]):
                 if self._parser.done:
                     self._finish()
         except httpx.TransportError as exc:
+            self._error = error = connection_error(exc, self.response.request)
             self.close()
-            raise connection_error(exc, self.response.request) from exc
-        except BaseException:
+            raise error from exc
+        except BaseException as exc:
+            self._error = exc
             self.close()
             raise
         self._ready.extend(chunks)
@@ -171,6 +201,9 @@ class Stream(Generic[ChunkT]):
         self._finished = True
         self._ready.clear()
         self.response.close()  # frees the client-side slot too: it is tied to the response
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:  # exactly once, however often close() is called
+            watcher.closed(self)
 
     def __enter__(self) -> Self:
         return self
@@ -194,11 +227,30 @@ class AsyncStream(Generic[ChunkT]):
     """The HTTP response the chunks are read from."""
     _route: RouteInfo | None = None
     """The router's route that opened this stream (``None`` when no router was used)."""
+    _watcher: AsyncStreamWatch | None = None
+    """The client's usage accounting and hooks, told when the stream closes."""
+    _pricing: Pricing | None = None
+    """The client's price table, for ``cost``."""
+    _error: BaseException | None = None
+    """What reading raised, if anything."""
 
     @property
     def request_id(self) -> str | None:
         """The response's ``x-request-id`` (or ``request-id``) header."""
         return request_id(self.response.headers)
+
+    @property
+    def usage(self) -> CompletionUsage | None:
+        """The usage chunk's counts, once read (``None`` before, or if none was sent)."""
+        return self._accumulator._usage
+
+    @property
+    def cost(self) -> Cost | None:
+        """The stream's cost from its usage (provider ``usage.cost``, else ``pricing``)."""
+        from ._core.cost import stream_cost
+
+        accumulator = self._accumulator
+        return stream_cost(accumulator._usage, accumulator._model, self._pricing)
 
     def __init__(
         self,
@@ -221,6 +273,13 @@ class AsyncStream(Generic[ChunkT]):
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
         self._fold = cast("Callable[[ChunkT], None]", _fold_for(model, self._accumulator))
         self._finished = False
+
+    def _watch(self, watcher: AsyncStreamWatch) -> None:
+        self._watcher = watcher
+        self._pricing = watcher.observer.pricing
+        if watcher.call is not None:  # hooks: time the pieces; never without hooks
+            self._bytes = watcher.timed_bytes(self._bytes)
+            self._fold = watcher.timed_fold(self._fold)
 
     def __aiter__(self) -> AsyncIterator[ChunkT]:
         return self
@@ -246,9 +305,11 @@ class AsyncStream(Generic[ChunkT]):
                 if self._parser.done:
                     await self._finish()
         except httpx.TransportError as exc:
+            self._error = error = connection_error(exc, self.response.request)
             await self.close()
-            raise connection_error(exc, self.response.request) from exc
-        except BaseException:
+            raise error from exc
+        except BaseException as exc:
+            self._error = exc
             await self.close()
             raise
         self._ready.extend(chunks)
@@ -296,6 +357,9 @@ class AsyncStream(Generic[ChunkT]):
         # Shielded: a cancelled task must still close its connection instead of leaking it.
         with anyio.CancelScope(shield=True):
             await self.response.aclose()  # frees the client-side slot too
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:  # outside the shield: hooks may take their time
+            await watcher.closed(self)
 
     async def __aenter__(self) -> Self:
         return self

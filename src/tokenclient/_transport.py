@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Generic, NoReturn, TypeVar
 
 import anyio
 import httpx
@@ -30,6 +30,9 @@ from ._core.response import make_status_error
 from ._exceptions import APIResponseValidationError, APITimeoutError, connection_error
 from ._limiter import AsyncLimiter, Limiter
 from ._runtime import Runtime
+
+if TYPE_CHECKING:
+    from ._observe import Call
 
 __all__ = ["AsyncRequester", "Requester"]
 
@@ -229,29 +232,43 @@ class Requester(_RetryLoopBase[Limiter]):
         replay_safe: bool = True,
         max_bytes: int | None = None,
         attempt_timeout: float | None = None,
+        call: Call | None = None,
     ) -> httpx.Response:
         """Send; the body is read unless ``stream``, at most ``max_bytes`` of it (decoded).
 
         Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
         included unless ``stream``. With ``stream``, the returned response holds a limiter
-        slot until it is closed.
+        slot until it is closed. ``call`` (only when hooks exist) records the limiter wait,
+        the time to the response and the retries.
         """
         attempt = 0
         while True:
+            if call is not None:
+                since = time.monotonic()
             try:  # before the HTTP timeouts start; bounded by the pool timeout
                 self.limiter.acquire(_pool_timeout(request))
             except TimeoutError as exc:
                 raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
+            if call is not None:
+                call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
                 response = self._attempt(request, stream, max_bytes, attempt_timeout)
+                if call is not None:
+                    call.answered()
             except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
+                if call is not None:
+                    call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
                 if response.is_success:
                     return response
                 decision = self._after_status(request, response, policy, attempt)
+                if call is not None:
+                    call.failed(attempt, decision, response.status_code, None)
+            if call is not None and (event := call.take_retry()) is not None:
+                call.observer.emit("on_retry", event)
             self.runtime.sleep(decision.delay)
             attempt += 1
 
@@ -306,29 +323,43 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         replay_safe: bool = True,
         max_bytes: int | None = None,
         attempt_timeout: float | None = None,
+        call: Call | None = None,
     ) -> httpx.Response:
         """Send; the body is read unless ``stream``, at most ``max_bytes`` of it (decoded).
 
         Each attempt ends within ``attempt_timeout`` (default: the read timeout), the body
         included unless ``stream``. With ``stream``, the returned response holds a limiter
-        slot until it is closed.
+        slot until it is closed. ``call`` (only when hooks exist) records the limiter wait,
+        the time to the response and the retries.
         """
         attempt = 0
         while True:
+            if call is not None:
+                since = time.monotonic()
             try:  # before the HTTP timeouts start; bounded by the pool timeout
                 await self.limiter.acquire(_pool_timeout(request))
             except TimeoutError as exc:
                 raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
+            if call is not None:
+                call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
                 response = await self._attempt(request, stream, max_bytes, attempt_timeout)
+                if call is not None:
+                    call.answered()
             except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
+                if call is not None:
+                    call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
                 if response.is_success:
                     return response
                 decision = self._after_status(request, response, policy, attempt)
+                if call is not None:
+                    call.failed(attempt, decision, response.status_code, None)
+            if call is not None and (event := call.take_retry()) is not None:
+                await call.observer.async_emit("on_retry", event)
             await self.runtime.async_sleep(decision.delay)
             attempt += 1
 

@@ -172,6 +172,12 @@ class _RouterBase(Generic[ClientT]):
         )
         if self._on_fallback is not None:
             self._on_fallback(route, error, following)
+        observer = route.client._observer
+        if "on_fallback" in observer.hooks:  # the route's client's hooks
+            from .hooks import FallbackEvent
+
+            event = FallbackEvent(model=model, route=route, error=error, next_route=following)
+            observer.emit("on_fallback", event)
         return True
 
     def _served(

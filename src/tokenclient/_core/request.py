@@ -31,6 +31,13 @@ class RequestOptions:
     extra_query: Query | None = None
     extra_body: Body | None = None
     timeout: Timeout | NotGiven = NOT_GIVEN
+    usage_tag: str | None = None
+    """Splits ``client.usage`` (and labels hook events); never sent to the server."""
+
+    def __post_init__(self) -> None:
+        tag = self.usage_tag
+        if tag is not None and (not isinstance(tag, str) or not tag):
+            raise InvalidRequestError(f"usage_tag: expected a non-empty string, got {tag!r}")
 
 
 def path_segment(value: str, name: str) -> str:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .._core.request import RequestOptions
     from .._core.retry import RetryPolicy
     from .._core.strategy_memo import StrategyMemo
+    from .._observe import Observer
     from .._streaming import AsyncStream, Stream
 
 __all__ = ["AsyncClientAPI", "ClientAPI"]
@@ -33,6 +34,8 @@ class ClientAPI(Protocol):
 
     @property
     def _strategies(self) -> StrategyMemo: ...
+    @property
+    def _observer(self) -> Observer: ...
 
     def _request(
         self,
@@ -75,6 +78,8 @@ class AsyncClientAPI(Protocol):
 
     @property
     def _strategies(self) -> StrategyMemo: ...
+    @property
+    def _observer(self) -> Observer: ...
 
     async def _request(
         self,

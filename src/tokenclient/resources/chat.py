@@ -50,7 +50,7 @@ __all__ = [
     "CompletionsWithRawResponse",
 ]
 
-_OPTION_KEYS = frozenset(("extra_headers", "extra_query", "extra_body", "timeout"))
+_OPTION_KEYS = frozenset(("extra_headers", "extra_query", "extra_body", "timeout", "usage_tag"))
 _PATH = "/chat/completions"
 
 T = TypeVar("T")
@@ -69,6 +69,7 @@ def _split(
         extra_query=params.get("extra_query"),
         extra_body=params.get("extra_body"),
         timeout=params.get("timeout", NOT_GIVEN),
+        usage_tag=params.get("usage_tag"),
     )
     given: dict[str, object] = {k: v for k, v in params.items() if k not in _OPTION_KEYS}
     if stream is not None:

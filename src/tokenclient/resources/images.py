@@ -55,6 +55,7 @@ class Images:
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> ImagesResponse:
         """Generate images from a text prompt.
 
@@ -75,6 +76,7 @@ class Images:
             extra_query: Query parameters added to this request.
             extra_body: Provider-specific fields, merged over the body (``{"seed": 7}``).
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage``; never sent.
 
         Arguments left out are not sent. Bad values raise ``InvalidRequestError`` before
         anything is sent.
@@ -93,7 +95,7 @@ class Images:
             output_format=output_format,
             output_compression=output_compression,
         )
-        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout, usage_tag)
         return self._client._request(
             "POST", _PATH, cast_to=ImagesResponse, body=body, options=options, replay_safe=False
         )
@@ -129,6 +131,7 @@ class AsyncImages:
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> ImagesResponse:
         """Generate images from a text prompt.
 
@@ -149,6 +152,7 @@ class AsyncImages:
             extra_query: Query parameters added to this request.
             extra_body: Provider-specific fields, merged over the body (``{"seed": 7}``).
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage``; never sent.
 
         Arguments left out are not sent. Bad values raise ``InvalidRequestError`` before
         anything is sent.
@@ -167,7 +171,7 @@ class AsyncImages:
             output_format=output_format,
             output_compression=output_compression,
         )
-        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout, usage_tag)
         return await self._client._request(
             "POST", _PATH, cast_to=ImagesResponse, body=body, options=options, replay_safe=False
         )

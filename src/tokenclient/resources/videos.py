@@ -105,6 +105,7 @@ class Videos:
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> VideoTask:
         """Start generating a video; returns the task (usually ``queued``) to wait on.
 
@@ -120,6 +121,7 @@ class Videos:
             extra_query: Query parameters added to this request.
             extra_body: Provider-specific fields, merged over the body.
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage``; never sent.
 
         Bad values raise ``InvalidRequestError`` before anything is sent. The request is not
         resent once it may have reached the server, so a video is never billed twice.
@@ -132,7 +134,7 @@ class Videos:
             aspect_ratio=aspect_ratio,
             content=content,
         )
-        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout, usage_tag)
         return self._client._request(
             "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
         )
@@ -296,6 +298,7 @@ class Videos:
         )
         response = self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
+        self._client._observer.polled(task, poll_options)  # pricing, and the bill once done
         return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
 
 
@@ -333,6 +336,7 @@ class AsyncVideos:
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
+        usage_tag: str | None = None,
     ) -> VideoTask:
         """Start generating a video; returns the task (usually ``queued``) to wait on.
 
@@ -348,6 +352,7 @@ class AsyncVideos:
             extra_query: Query parameters added to this request.
             extra_body: Provider-specific fields, merged over the body.
             timeout: This request's HTTP timeout (seconds or ``httpx.Timeout``).
+            usage_tag: A label splitting ``client.usage``; never sent.
 
         Bad values raise ``InvalidRequestError`` before anything is sent. The request is not
         resent once it may have reached the server, so a video is never billed twice.
@@ -360,7 +365,7 @@ class AsyncVideos:
             aspect_ratio=aspect_ratio,
             content=content,
         )
-        options = RequestOptions(extra_headers, extra_query, extra_body, timeout)
+        options = RequestOptions(extra_headers, extra_query, extra_body, timeout, usage_tag)
         return await self._client._request(
             "POST", _PATH, cast_to=VideoTask, body=body, options=options, replay_safe=False
         )
@@ -526,6 +531,7 @@ class AsyncVideos:
         )
         response = await self._client._send("GET", path, options=poll_options, retry=limits.retry)
         task = parse_model(VideoTask, response)
+        self._client._observer.polled(task, poll_options)  # pricing, and the bill once done
         return task, retry_after_seconds(response.headers, self._runtime.wall_clock())
 
 

@@ -25,6 +25,7 @@ from ._responses import ApiError, new_id
 from ._validate import as_dict, as_list, optional_int, require_str
 
 __all__ = [
+    "COST_PER_TOKEN",
     "QUIRKS",
     "ChatRequest",
     "Quirk",
@@ -88,8 +89,21 @@ QUIRKS: tuple[Quirk, ...] = (
         "fenced-json",
         "Wraps JSON content in a Markdown ```` ```json ```` fence, as many chat models do.",
     ),
+    Quirk(
+        "no-stream-options",
+        "Refuses a request that sets `stream_options` with a 400 naming it "
+        '(`param: "stream_options"`), as some providers do.',
+    ),
+    Quirk(
+        "with-cost",
+        "Reports `usage.cost` (OpenRouter style): `COST_PER_TOKEN` (0.000001) per prompt or "
+        "completion token.",
+    ),
 )
-"""The structured-output quirks, matched anywhere in the model id (they combine)."""
+"""The model quirks, matched anywhere in the model id (they combine)."""
+
+COST_PER_TOKEN = 0.000001
+"""The ``usage.cost`` per (prompt or completion) token of ``with-cost`` models."""
 
 
 def quirks_of(model: str) -> frozenset[str]:
@@ -173,6 +187,13 @@ def parse_chat(body: dict[str, object]) -> ChatRequest:
     stream = body.get("stream", False)
     if stream is not None and not isinstance(stream, bool):
         raise ApiError(400, "'stream' must be a boolean.", param="stream")
+    if "no-stream-options" in quirks_of(model) and "stream_options" in body:
+        raise ApiError(
+            400,
+            "Unrecognized request argument supplied: stream_options",
+            param="stream_options",
+            code="unsupported_parameter",
+        )
     options = as_dict(body.get("stream_options")) or {}
     raw_tools = as_list(body.get("tools")) or []
     tools = [tool for tool in map(as_dict, raw_tools) if tool is not None]
@@ -422,6 +443,14 @@ def _message(reply: Reply) -> dict[str, object]:
     return message
 
 
+def _priced(usage: dict[str, object], request: ChatRequest) -> dict[str, object]:
+    """``usage`` with ``cost`` added for ``with-cost`` models."""
+    if "with-cost" in quirks_of(request.model):
+        tokens = cast("int", usage["total_tokens"])
+        usage["cost"] = round(tokens * COST_PER_TOKEN, 12)
+    return usage
+
+
 def completion(request: ChatRequest, replies: list[Reply]) -> dict[str, object]:
     """The ``chat.completion`` object, one choice per reply."""
     return {
@@ -438,7 +467,7 @@ def completion(request: ChatRequest, replies: list[Reply]) -> dict[str, object]:
             }
             for index, reply in enumerate(replies)
         ],
-        "usage": _usage(replies),
+        "usage": _priced(_usage(replies), request),
         "system_fingerprint": FINGERPRINT,
     }
 
@@ -496,5 +525,5 @@ def stream_chunks(request: ChatRequest, replies: list[Reply]) -> list[dict[str, 
         if step < len(items)
     ]
     if request.include_usage:
-        chunks.append({**base, "choices": [], "usage": _usage(replies)})
+        chunks.append({**base, "choices": [], "usage": _priced(_usage(replies), request)})
     return chunks

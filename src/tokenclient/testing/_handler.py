@@ -157,6 +157,7 @@ class FakeAPI:
         self._lock = threading.Lock()
         self._images: set[str] = set()
         self._flaky: dict[str, int] = {}
+        self._served = 0
         self._history: collections.deque[httpx.Request] = collections.deque(maxlen=_HISTORY)
         self._routes: tuple[tuple[str, re.Pattern[str], _Route, bool], ...] = (
             ("POST", re.compile(r"/chat/completions"), self._post(self._chat), True),
@@ -176,14 +177,17 @@ class FakeAPI:
             return list(self._history)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request; every response carries an ``x-request-id`` header."""
+        """Answer one request; every response carries ``x-request-id`` and ``x-ratelimit-*``."""
         with self._lock:
             self._history.append(request)
+            self._served += 1
+            served = self._served
         try:
             response = self._dispatch(request)
         except ApiError as error:
             response = error_response(error, retry_after=self.retry_after)
         response.headers["x-request-id"] = new_id("req_")
+        response.headers.update(rate_limit_headers(served))
         return response
 
     def _dispatch(self, request: httpx.Request) -> httpx.Response:
@@ -371,6 +375,29 @@ class FakeAPI:
     def _files_url(self, request: httpx.Request) -> str:
         url = request.url
         return f"{url.scheme}://{url.netloc.decode('ascii')}{self.base_path}/files"
+
+
+RATE_LIMIT_REQUESTS = 10_000
+"""The ``x-ratelimit-limit-requests`` the fake sends (per minute, as OpenAI's tiers do)."""
+RATE_LIMIT_TOKENS = 2_000_000
+"""The ``x-ratelimit-limit-tokens`` the fake sends."""
+
+
+def rate_limit_headers(served: int) -> dict[str, str]:
+    """OpenAI-style ``x-ratelimit-*`` headers after ``served`` requests of this instance.
+
+    Requests count down from ``RATE_LIMIT_REQUESTS`` (wrapping round); the fake does not
+    meter tokens, so the token budget always reads as full.
+    """
+    remaining = RATE_LIMIT_REQUESTS - 1 - (served - 1) % RATE_LIMIT_REQUESTS
+    return {
+        "x-ratelimit-limit-requests": str(RATE_LIMIT_REQUESTS),
+        "x-ratelimit-remaining-requests": str(remaining),
+        "x-ratelimit-reset-requests": "6ms",
+        "x-ratelimit-limit-tokens": str(RATE_LIMIT_TOKENS),
+        "x-ratelimit-remaining-tokens": str(RATE_LIMIT_TOKENS),
+        "x-ratelimit-reset-tokens": "0s",
+    }
 
 
 def _read_timeout_below(request: httpx.Request, seconds: float) -> bool:

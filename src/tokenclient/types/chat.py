@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from ._base import ResponseModel
+from ._cost import Priced
 
 __all__ = [
     "Annotation",
@@ -289,7 +290,7 @@ class Choice(ResponseModel):
     """Token log probabilities, when requested."""
 
 
-class ChatCompletion(ResponseModel):
+class ChatCompletion(ResponseModel, Priced):
     """A chat completion: the response of ``chat.completions.create()``."""
 
     id: str

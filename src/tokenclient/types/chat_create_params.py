@@ -81,6 +81,8 @@ class RequestOptionsParams(TypedDict, total=False):
     """JSON fields merged over the body (provider-specific parameters)."""
     timeout: Timeout
     """This call's HTTP timeout in seconds (or an ``httpx.Timeout``)."""
+    usage_tag: str
+    """A label splitting ``client.usage`` (``client.usage.by_tag``); never sent."""
 
 
 @with_config(ConfigDict(strict=True))

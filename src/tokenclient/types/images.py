@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from ._base import ResponseModel
+from ._cost import Priced
 
 __all__ = ["Image", "ImagesResponse", "ImagesUsage"]
 
@@ -31,7 +32,7 @@ class ImagesUsage(ResponseModel):
     """``input_tokens + output_tokens``."""
 
 
-class ImagesResponse(ResponseModel):
+class ImagesResponse(ResponseModel, Priced):
     """The result of ``images.generate``; vendor fields (``cost``, ...) are kept as extras."""
 
     created: int | None = None

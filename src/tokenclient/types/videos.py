@@ -16,6 +16,7 @@ from typing import Final, Literal, cast
 from pydantic import Field, field_validator, model_validator
 
 from ._base import ResponseModel
+from ._cost import Priced
 
 __all__ = [
     "KNOWN_STATUSES",
@@ -48,7 +49,7 @@ class VideoTaskErrorInfo(ResponseModel):
     """The provider's explanation, if any."""
 
 
-class VideoTask(ResponseModel):
+class VideoTask(ResponseModel, Priced):
     """The state of a video generation task."""
 
     id: str
