@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import anyio
 import pytest
+from pydantic import BaseModel
 
 from tokenclient import (
     AllRoutesFailedError,
@@ -427,3 +428,29 @@ async def test_cancellation_passes_straight_through(servers: Servers) -> None:
     assert scope.cancelled_caught
     assert switches.seen == []
     assert len(servers.b.requests) == before
+
+
+class City(BaseModel):
+    name: str
+    population: int
+
+
+@KINDS
+async def test_parse_moves_on_like_create_and_returns_the_typed_value(
+    kind: Kind, servers: Servers
+) -> None:
+    switches = Switches()
+    router = make_router(
+        kind,
+        {"smart": [(servers.url_a, "error-503"), (servers.url_b, "qwen3-8b")]},
+        switches=switches,
+    )
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "a city"}]
+    parsed = await resolve(
+        router.chat.completions.parse(model="smart", messages=messages, response_format=City)
+    )
+    city = parsed.choices[0].message.parsed
+    assert isinstance(city, City)
+    assert parsed._route is not None
+    assert parsed._route.model == "qwen3-8b"
+    assert [s[1] for s in switches.seen] == ["ServiceUnavailableError"]

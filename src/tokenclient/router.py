@@ -34,12 +34,17 @@ from ._client import AsyncTokenClient, TokenClient
 from ._core import routing
 from ._exceptions import APIError, ConfigurationError
 from ._streaming import AsyncStream, Stream
+from ._types import NOT_GIVEN, NotGiven
 from .resources.images import AsyncImages, Images
 from .resources.videos import AsyncVideos, Videos
 
 if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from .resources.chat import StrategyParam
     from .types.chat import ChatCompletion, ChatCompletionChunk
-    from .types.chat_create_params import ChatCompletionCreateParams
+    from .types.chat_create_params import ChatCompletionCreateParams, ChatCompletionParseParams
+    from .types.parsed import ParsedChatCompletion
 
 __all__ = ["AllRoutesFailedError", "AsyncRouter", "Route", "Router"]
 
@@ -47,6 +52,7 @@ log = logging.getLogger("tokenclient")
 
 ClientT = TypeVar("ClientT", TokenClient, AsyncTokenClient)
 ResultT = TypeVar("ResultT")
+T = TypeVar("T")
 ResourceT = TypeVar("ResourceT")
 P = ParamSpec("P")
 
@@ -344,6 +350,12 @@ def _with_model(params: ChatCompletionCreateParams, model: str) -> ChatCompletio
     return changed
 
 
+def _with_parse_model(params: ChatCompletionParseParams, model: str) -> ChatCompletionParseParams:
+    changed = params.copy()
+    changed["model"] = model
+    return changed
+
+
 def _starts_output(chunk: ChatCompletionChunk) -> bool:
     """True for a chunk that carries text or a tool call the caller would see."""
     for choice in chunk.choices:
@@ -395,6 +407,50 @@ class _RouterCompletions:
 
         return self._router._call(params["model"], send)
 
+    @overload
+    def parse(
+        self,
+        *,
+        response_format: type[T] | TypeAdapter[T],
+        strategy: StrategyParam = "auto",
+        max_repairs: int = 0,
+        **params: Unpack[ChatCompletionParseParams],
+    ) -> ParsedChatCompletion[T]: ...
+    @overload
+    def parse(
+        self,
+        *,
+        strategy: StrategyParam = "auto",
+        max_repairs: int = 0,
+        **params: Unpack[ChatCompletionParseParams],
+    ) -> ParsedChatCompletion[None]: ...
+    def parse(
+        self,
+        *,
+        response_format: type[T] | TypeAdapter[T] | NotGiven = NOT_GIVEN,
+        strategy: StrategyParam = "auto",
+        max_repairs: int = 0,
+        **params: Unpack[ChatCompletionParseParams],
+    ) -> ParsedChatCompletion[T] | ParsedChatCompletion[None]:
+        """``client.chat.completions.parse`` on the first route that serves ``model``.
+
+        Each route's client remembers its own strategy. Output that does not validate
+        (``StructuredOutputError``) is raised, not moved on: the next provider would be asked
+        the same question.
+        """
+
+        def send(
+            client: TokenClient, model: str
+        ) -> ParsedChatCompletion[T] | ParsedChatCompletion[None]:
+            return client.chat.completions.parse(
+                response_format=response_format,  # type: ignore[arg-type]  # NOT_GIVEN passes through
+                strategy=strategy,
+                max_repairs=max_repairs,
+                **_with_parse_model(params, model),
+            )
+
+        return self._router._call(params["model"], send)
+
 
 class _AsyncRouterCompletions:
     """``router.chat.completions``."""
@@ -437,6 +493,50 @@ class _AsyncRouterCompletions:
 
         async def send(client: AsyncTokenClient, model: str) -> ChatCompletion:
             return await client.chat.completions.create(stream=stream, **_with_model(params, model))
+
+        return await self._router._call(params["model"], send)
+
+    @overload
+    async def parse(
+        self,
+        *,
+        response_format: type[T] | TypeAdapter[T],
+        strategy: StrategyParam = "auto",
+        max_repairs: int = 0,
+        **params: Unpack[ChatCompletionParseParams],
+    ) -> ParsedChatCompletion[T]: ...
+    @overload
+    async def parse(
+        self,
+        *,
+        strategy: StrategyParam = "auto",
+        max_repairs: int = 0,
+        **params: Unpack[ChatCompletionParseParams],
+    ) -> ParsedChatCompletion[None]: ...
+    async def parse(
+        self,
+        *,
+        response_format: type[T] | TypeAdapter[T] | NotGiven = NOT_GIVEN,
+        strategy: StrategyParam = "auto",
+        max_repairs: int = 0,
+        **params: Unpack[ChatCompletionParseParams],
+    ) -> ParsedChatCompletion[T] | ParsedChatCompletion[None]:
+        """``client.chat.completions.parse`` on the first route that serves ``model``.
+
+        Each route's client remembers its own strategy. Output that does not validate
+        (``StructuredOutputError``) is raised, not moved on: the next provider would be asked
+        the same question.
+        """
+
+        async def send(
+            client: AsyncTokenClient, model: str
+        ) -> ParsedChatCompletion[T] | ParsedChatCompletion[None]:
+            return await client.chat.completions.parse(
+                response_format=response_format,  # type: ignore[arg-type]  # NOT_GIVEN passes through
+                strategy=strategy,
+                max_repairs=max_repairs,
+                **_with_parse_model(params, model),
+            )
 
         return await self._router._call(params["model"], send)
 
