@@ -103,10 +103,14 @@ async def test_content_events_and_text_stream(kind: Kind, api: FakeAPI) -> None:
     deltas = [e for e in events if isinstance(e, ContentDeltaEvent)]
     assert [e.delta for e in deltas] == ["You ", "said: ", "Hi ", "there"]
     assert [e.snapshot for e in deltas][-2:] == ["You said: Hi ", "You said: Hi there"]
-    done = events[-1]
+    (done,) = [e for e in events if isinstance(e, ContentDoneEvent)]
     assert done == ContentDoneEvent("You said: Hi there", None, 0)
     chunks = [e for e in events if isinstance(e, ChunkEvent)]
-    assert len(chunks) == 6  # role, four pieces, finish_reason
+    # role, four pieces, finish_reason, then the usage chunk (stream_usage is on by default)
+    assert len(chunks) == 7
+    assert events[-1] == chunks[-1]
+    assert chunks[-1].chunk.choices == []
+    assert chunks[-1].chunk.usage is not None
     assert events[0] == chunks[0]  # a chunk's event comes before what it caused
     assert final.choices[0].message.content == "You said: Hi there"
     assert final.choices[0].message.parsed is None

@@ -755,7 +755,7 @@ def test_every_typed_key_has_a_sample() -> None:
     assert set(SAMPLES) == typed | {"stream"}
     assert typed | {"stream"} == PARAM_NAMES
     options = ChatCompletionCreateParams.__optional_keys__ - typed
-    assert options == {"extra_headers", "extra_query", "extra_body", "timeout"}
+    assert options == {"extra_headers", "extra_query", "extra_body", "timeout", "usage_tag"}
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
