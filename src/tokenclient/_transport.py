@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Generic, NoReturn, TypeVar
+from typing import Generic, NamedTuple, NoReturn, TypeVar
 
 import anyio
 import httpx
@@ -28,7 +28,7 @@ import httpx
 from ._core import retry
 from ._core.response import make_status_error
 from ._exceptions import APIResponseValidationError, APITimeoutError, connection_error
-from ._limiter import AsyncLimiter, Limiter
+from ._limiter import AsyncLimiter, Lease, Limiter, never_sent
 from ._runtime import Runtime
 
 __all__ = ["AsyncRequester", "Requester"]
@@ -156,8 +156,22 @@ async def _aread(response: httpx.Response, attempt: _Attempt, max_bytes: int | N
 LimiterT = TypeVar("LimiterT", Limiter, AsyncLimiter)
 
 
+class _StatusOutcome(NamedTuple):
+    """What to do after an error status: pause new requests, then retry or raise."""
+
+    decision: retry.Decision
+    pause: float | None
+    """Seconds to pause every new request (a 429 hint within the cap), or ``None``."""
+    error: Exception | None
+    """The error to raise instead of retrying, or ``None``."""
+
+
 class _RetryLoopBase(Generic[LimiterT]):
     """What both loops do between attempts: log, decide, pause the limiter, or raise."""
+
+    def _tokens(self, request: httpx.Request) -> int:
+        shared = self.limiter.shared
+        return 0 if shared is None else shared.estimate(request)
 
     limiter: LimiterT
     runtime: Runtime
@@ -184,7 +198,7 @@ class _RetryLoopBase(Generic[LimiterT]):
         response: httpx.Response,
         policy: retry.RetryPolicy,
         attempt: int,
-    ) -> retry.Decision:
+    ) -> _StatusOutcome:
         now = self.runtime.wall_clock()
         decision = retry.after_status(
             policy,
@@ -196,14 +210,15 @@ class _RetryLoopBase(Generic[LimiterT]):
         )
         _log_decision(request, attempt, decision)
         hint = decision.retry_after
+        pause = None
         if response.status_code == 429 and hint is not None and hint <= policy.max_retry_after:
-            # A 429 hint holds back every new request on this client, not just this one, so
-            # concurrent calls do not all run into the same wall. A hint past the cap is not
-            # slept by this call, so it pauses nobody either: each call gets its own 429.
-            self.limiter.pause(hint)
-        if not decision.retry:
-            raise make_status_error(response, now=now)
-        return decision
+            # A 429 hint holds back every new request on this client (with a store: of the
+            # scope), not just this one, so concurrent calls do not all run into the same
+            # wall. A hint past the cap is not slept by this call, so it pauses nobody either:
+            # each call gets its own 429.
+            pause = hint
+        error = None if decision.retry else make_status_error(response, now=now)
+        return _StatusOutcome(decision, pause, error)
 
 
 class Requester(_RetryLoopBase[Limiter]):
@@ -237,21 +252,33 @@ class Requester(_RetryLoopBase[Limiter]):
         slot until it is closed.
         """
         attempt = 0
+        tokens = self._tokens(request)
+        shared = self.limiter.shared
         while True:
             try:  # before the HTTP timeouts start; bounded by the pool timeout
-                self.limiter.acquire(_pool_timeout(request))
+                lease = self.limiter.acquire(_pool_timeout(request), tokens)
             except TimeoutError as exc:
                 raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             _log_attempt(request, attempt)
             try:
-                response = self._attempt(request, stream, max_bytes, attempt_timeout)
+                response = self._attempt(request, stream, max_bytes, attempt_timeout, lease)
             except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
+                if shared is not None:
+                    shared.observe(response)
                 if response.is_success:
                     return response
-                decision = self._after_status(request, response, policy, attempt)
+                outcome = self._after_status(request, response, policy, attempt)
+                if outcome.pause is not None:
+                    if shared is not None:
+                        shared.pause(outcome.pause)
+                    else:
+                        self.limiter.pause(outcome.pause)
+                if outcome.error is not None:
+                    raise outcome.error
+                decision = outcome.decision
             self.runtime.sleep(decision.delay)
             attempt += 1
 
@@ -261,19 +288,22 @@ class Requester(_RetryLoopBase[Limiter]):
         stream: bool,
         max_bytes: int | None,
         attempt_timeout: float | None,
+        lease: Lease | None = None,
     ) -> httpx.Response:
         """One send holding the slot ``acquire()`` took; the slot goes with the response."""
         deadline = _Attempt(request, attempt_timeout)
         try:
             try:
                 response = self.http.send(request, stream=True)
-            except BaseException:
-                self.limiter.release()
+            except BaseException as exc:
+                self.limiter.end(lease, started=not never_sent(exc))
                 raise
-            self.limiter.bind(response)  # from here on, closing the response frees the slot
+            self.limiter.bind(response, lease)  # from here on, closing it frees the slot
             try:
                 if not stream or not response.is_success:
                     _read(response, deadline, max_bytes)
+                    if lease is not None:
+                        lease.note(response.content)  # settle against its usage
                     response.close()  # frees the slot (the body is kept)
             except BaseException:
                 response.close()
@@ -314,21 +344,33 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         slot until it is closed.
         """
         attempt = 0
+        tokens = self._tokens(request)
+        shared = self.limiter.shared
         while True:
             try:  # before the HTTP timeouts start; bounded by the pool timeout
-                await self.limiter.acquire(_pool_timeout(request))
+                lease = await self.limiter.acquire(_pool_timeout(request), tokens)
             except TimeoutError as exc:
                 raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             _log_attempt(request, attempt)
             try:
-                response = await self._attempt(request, stream, max_bytes, attempt_timeout)
+                response = await self._attempt(request, stream, max_bytes, attempt_timeout, lease)
             except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
                 decision = self._after_error(request, exc, policy, attempt, replay_safe)
             else:
                 _log_response(request, response)
+                if shared is not None:
+                    await shared.aobserve(response)
                 if response.is_success:
                     return response
-                decision = self._after_status(request, response, policy, attempt)
+                outcome = self._after_status(request, response, policy, attempt)
+                if outcome.pause is not None:
+                    if shared is not None:
+                        await shared.apause(outcome.pause)
+                    else:
+                        self.limiter.pause(outcome.pause)
+                if outcome.error is not None:
+                    raise outcome.error
+                decision = outcome.decision
             await self.runtime.async_sleep(decision.delay)
             attempt += 1
 
@@ -338,6 +380,7 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         stream: bool,
         max_bytes: int | None,
         attempt_timeout: float | None,
+        lease: Lease | None = None,
     ) -> httpx.Response:
         """One send holding the slot ``acquire()`` took; the slot goes with the response."""
         deadline = _Attempt(request, attempt_timeout)
@@ -348,13 +391,15 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
             with anyio.move_on_after(limit) as scope:
                 try:
                     response = await self.http.send(request, stream=True)
-                except BaseException:
-                    self.limiter.release()
+                except BaseException as exc:
+                    await self.limiter.end(lease, started=not never_sent(exc))
                     raise
-                self.limiter.bind(response)  # from here on, closing it frees the slot
+                await self.limiter.bind(response, lease)  # from here on, closing it frees the slot
                 try:
                     if not stream or not response.is_success:
                         await _aread(response, deadline, max_bytes)
+                        if lease is not None:
+                            lease.note(response.content)  # settle against its usage
                         await response.aclose()  # frees the slot (the body is kept)
                 except BaseException:
                     with anyio.CancelScope(shield=True):
