@@ -27,7 +27,7 @@ from ._config import (
     resolve_limits,
 )
 from ._core.config import ClientConfig
-from ._core.limits import DEFAULT_LEASE_TTL
+from ._core.limits import DEFAULT_LEASE_TTL, check_scope
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
@@ -189,8 +189,11 @@ class _ClientBase:
     ) -> SharedLimits | None:
         """The store the limiter asks (``LocalStore`` for ``tokens_per_minute`` alone)."""
         if store is None and tokens_per_minute is None:
+            if scope is not None:
+                with _configuring():
+                    check_scope(scope)
             return None  # the in-process limiter alone: the fast path
-        from .limits import Limits, LimitsStore, LocalStore, check_scope, scope_for
+        from .limits import Limits, LimitsStore, LocalStore, scope_for
 
         if store is not None and not isinstance(store, LimitsStore):
             raise ConfigurationError(
