@@ -298,16 +298,23 @@ class Requester(_RetryLoopBase[Limiter]):
             except BaseException as exc:
                 self.limiter.end(lease, started=not never_sent(exc))
                 raise
-            self.limiter.bind(response, lease)  # from here on, closing it frees the slot
+            # From here on, closing the response frees the slot, and a stream's store lease.
+            # A plain answer's lease is settled here once its (decoded) body is in: httpx
+            # closes the response as the last raw bytes arrive, before they are decoded.
+            own = None if stream else lease
+            self.limiter.bind(response, None if own is not None else lease)
             try:
                 if not stream or not response.is_success:
                     _read(response, deadline, max_bytes)
-                    if lease is not None:
-                        lease.note(response.content)  # settle against its usage
+                    if own is not None:
+                        own.note(response.content)  # settle against its usage
                     response.close()  # frees the slot (the body is kept)
             except BaseException:
                 response.close()
                 raise
+            finally:
+                if own is not None:
+                    own.end()
             return response
         finally:
             deadline.restore()
@@ -394,17 +401,22 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
                 except BaseException as exc:
                     await self.limiter.end(lease, started=not never_sent(exc))
                     raise
-                await self.limiter.bind(response, lease)  # from here on, closing it frees the slot
+                # As in the sync twin: a plain answer's lease is settled here.
+                own = None if stream else lease
+                await self.limiter.bind(response, None if own is not None else lease)
                 try:
                     if not stream or not response.is_success:
                         await _aread(response, deadline, max_bytes)
-                        if lease is not None:
-                            lease.note(response.content)  # settle against its usage
+                        if own is not None:
+                            own.note(response.content)  # settle against its usage
                         await response.aclose()  # frees the slot (the body is kept)
                 except BaseException:
                     with anyio.CancelScope(shield=True):
                         await response.aclose()
                     raise
+                finally:
+                    if own is not None:
+                        await own.aend()  # shielded and bounded
             if scope.cancelled_caught or response is None:
                 deadline.expired()
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import socket
 import time
@@ -139,11 +140,27 @@ def shared_of(client: AnyClient) -> SharedLimits:
     return shared
 
 
+def gzipped(response: httpx.Response) -> httpx.Response:
+    """``response`` with its body sent gzip-encoded (the raw bytes hide the usage)."""
+    return httpx.Response(
+        response.status_code,
+        headers={"content-type": "application/json", "content-encoding": "gzip"},
+        stream=ScriptedStream([gzip.compress(response.content)]),  # read as it arrives
+    )
+
+
 @KINDS
-async def test_a_request_takes_a_lease_and_settles_its_tokens_against_usage(kind: Kind) -> None:
+@pytest.mark.parametrize("encoded", [False, True])
+async def test_a_request_takes_a_lease_and_settles_its_tokens_against_usage(
+    kind: Kind, encoded: bool
+) -> None:
     store = RecordingStore()
     client = client_of(
-        kind, lambda request: completion(42), store, max_concurrency=2, tokens_per_minute=10_000
+        kind,
+        lambda request: gzipped(completion(42)) if encoded else completion(42),
+        store,
+        max_concurrency=2,
+        tokens_per_minute=10_000,
     )
     await resolve(client.chat.completions.create(model="m", messages=MESSAGES, max_tokens=10))
     scope = shared_of(client).scope
