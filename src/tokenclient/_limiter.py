@@ -643,6 +643,7 @@ class _Renewer:
         self._leases: dict[int, Lease] = {}
         self._abandoned: deque[Lease] = deque()
         self._thread: threading.Thread | None = None
+        self._wake_at = 0.0  # when the thread wakes up next, if it is waiting
 
     def add(self, lease: Lease) -> None:
         lease.due = time.monotonic() + lease.shared.limits.lease_ttl / 3
@@ -653,7 +654,8 @@ class _Renewer:
                     target=self._run, name="tokenclient-lease-renewer", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif lease.due < self._wake_at:  # rarely: waking the thread costs every request
+                self._cond.notify()
 
     def discard(self, lease: Lease) -> None:
         with self._cond:
@@ -675,7 +677,9 @@ class _Renewer:
                 due = [lease for lease in self._leases.values() if lease.due <= now]
                 if not due and not self._abandoned:
                     soonest = min((lease.due for lease in self._leases.values()), default=now + 1)
-                    self._cond.wait(min(1.0, max(0.0, soonest - now)))
+                    timeout = min(1.0, max(0.0, soonest - now))
+                    self._wake_at = now + timeout
+                    self._cond.wait(timeout)
                     continue
             for lease in due:
                 shared = lease.shared
