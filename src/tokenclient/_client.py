@@ -38,12 +38,12 @@ from ._response import record
 from ._runtime import Runtime
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
+from .limits import LimitsStore  # neither sqlite3 nor redis: their stores load on first use
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from ._streaming import AsyncStream, Stream
-    from .limits import LimitsStore
     from .resources.chat import AsyncChat, Chat
     from .resources.images import AsyncImages, Images
     from .resources.models import AsyncModels, Models
@@ -193,7 +193,7 @@ class _ClientBase:
                 with _configuring():
                     check_scope(scope)
             return None  # the in-process limiter alone: the fast path
-        from .limits import Limits, LimitsStore, LocalStore, scope_for
+        from .limits import Limits, LocalStore, scope_for
 
         if store is not None and not isinstance(store, LimitsStore):
             raise ConfigurationError(
