@@ -134,6 +134,20 @@ def client_of(
     return client
 
 
+def sync_client(handler: Handler, store: LimitsStore, **options: object) -> TokenClient:
+    """``client_of`` for the tests that only make sense with threads."""
+    client = client_of("sync", handler, store, **options)
+    assert isinstance(client, TokenClient)
+    return client
+
+
+def streaming(body: ScriptedStream) -> Handler:
+    """A handler that answers every request with the SSE ``body``."""
+    return lambda request: httpx.Response(
+        200, headers={"content-type": "text/event-stream"}, stream=body
+    )
+
+
 def shared_of(client: AnyClient) -> SharedLimits:
     shared = client._requester.limiter.shared
     assert shared is not None
@@ -181,9 +195,7 @@ async def test_a_stream_holds_its_lease_until_closed_and_settles_on_its_usage_ch
     body = ScriptedStream([pieces[:cut], pieces[cut:]])
     client = client_of(
         kind,
-        lambda request: httpx.Response(
-            200, headers={"content-type": "text/event-stream"}, stream=body
-        ),
+        streaming(body),
         store,
         max_concurrency=2,
         tokens_per_minute=10_000,
@@ -343,16 +355,11 @@ async def test_tokens_per_minute_without_a_store_paces_in_process(kind: Kind) ->
 
 def test_a_dropped_stream_gives_its_lease_back_from_the_renewer_thread() -> None:
     store = RecordingStore()
-    body = ScriptedStream(sse(chunk("Hi"), chunk(finish="stop")))
-    client = client_of(
-        "sync",
-        lambda request: httpx.Response(
-            200, headers={"content-type": "text/event-stream"}, stream=body
-        ),
+    client = sync_client(
+        streaming(ScriptedStream(sse(chunk("Hi"), chunk(finish="stop")))),
         store,
         max_concurrency=1,
     )
-    assert isinstance(client, TokenClient)
     scope = shared_of(client).scope
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -371,17 +378,12 @@ def test_a_dropped_stream_gives_its_lease_back_from_the_renewer_thread() -> None
 
 def test_an_open_stream_keeps_its_lease_past_the_ttl_by_renewing_it() -> None:
     store = RecordingStore()
-    body = ScriptedStream(sse(chunk("Hi"), chunk(finish="stop")))
-    client = client_of(
-        "sync",
-        lambda request: httpx.Response(
-            200, headers={"content-type": "text/event-stream"}, stream=body
-        ),
+    client = sync_client(
+        streaming(ScriptedStream(sse(chunk("Hi"), chunk(finish="stop")))),
         store,
         max_concurrency=1,
         limits_lease_ttl=0.3,
     )
-    assert isinstance(client, TokenClient)
     scope = shared_of(client).scope
     with client.chat.completions.create(model="m", messages=MESSAGES, stream=True) as stream:
         time.sleep(0.8)  # almost three TTLs

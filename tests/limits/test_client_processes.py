@@ -165,21 +165,21 @@ def test_a_killed_process_holding_two_streams_gives_its_slots_back_within_the_tt
     assert killed + ttl * 2 / 3 - 0.1 <= later[0] <= killed + ttl + 0.5
 
 
+def paced(base_url: str, redis: RedisServer, out: Path, *, on_error: str, n: int) -> Config:
+    """One worker sending ``n`` requests at 600 a minute through ``redis``, at once."""
+    target = ("redis", redis.url)
+    return config(
+        base_url, target, out, on_error=on_error, requests_per_minute=600, n=n, start_at=0.0
+    )
+
+
 def test_redis_stopped_mid_run_raises_before_sending(
     own_redis_server: RedisServer, tmp_path: Path
 ) -> None:
     api = CountingAPI()
     out = tmp_path / "out.jsonl"
     with serve(api=api) as base_url:
-        cfg = config(
-            base_url,
-            ("redis", own_redis_server.url),
-            out,
-            requests_per_minute=600,
-            n=200,
-            start_at=0.0,
-        )
-        worker = spawn(cfg)
+        worker = spawn(paced(base_url, own_redis_server, out, on_error="raise", n=200))
         try:
             wait_for(out, "done", 15)
             own_redis_server.stop()
@@ -204,15 +204,7 @@ def test_redis_stopped_mid_run_degrades_to_local_limits_with_on_error_local(
     api = CountingAPI()
     out = tmp_path / "out.jsonl"
     with serve(api=api) as base_url:
-        cfg = config(
-            base_url,
-            ("redis", own_redis_server.url),
-            out,
-            on_error="local",
-            requests_per_minute=600,
-            n=40,
-            start_at=0.0,
-        )
+        cfg = paced(base_url, own_redis_server, out, on_error="local", n=40)
         log = tmp_path / "stderr.txt"
         with log.open("wb") as stderr:
             worker = spawn(cfg, stderr)
