@@ -59,16 +59,6 @@ class CountingAPI(FakeAPI):
                 self.in_flight -= 1
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def target(
-    request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer
-) -> tuple[str, str]:
-    """Each shared store in turn: its kind and its path or URL."""
-    if request.param == "sqlite":
-        return "sqlite", str(tmp_path / "limits.db")
-    return "redis", redis_server.url
-
-
 def config(base_url: str, target: tuple[str, str], out: Path, **overrides: object) -> Config:
     base: Config = {
         "base_url": base_url,
