@@ -41,7 +41,15 @@ import time
 import warnings
 import weakref
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterator,
+)
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import anyio
@@ -509,7 +517,7 @@ class SharedLimits:
         grant = await aacquire_and_wait(
             self.store, self.scope, self.limits, tokens=tokens, sleep=sleep
         )
-        return Lease(self, grant)
+        return Lease(self, grant, _on_this_loop())
 
     def pause(self, seconds: float) -> None:
         """Pause every process of the scope (a failure is logged: the 429 was answered)."""
@@ -569,11 +577,14 @@ class Lease:
     settles the token reservation against it (else the estimate stays).
     """
 
-    __slots__ = ("__weakref__", "_done", "due", "grant", "shared", "used_tokens")
+    __slots__ = ("__weakref__", "_done", "_on_loop", "due", "grant", "shared", "used_tokens")
 
-    def __init__(self, shared: SharedLimits, grant: Grant) -> None:
+    def __init__(self, shared: SharedLimits, grant: Grant, on_loop: OnLoop | None = None) -> None:
         self.shared = shared
         self.grant = grant
+        # An async client's lease is renewed (and, if dropped, released) on its event loop,
+        # with the store's async methods: a store may serve async clients only.
+        self._on_loop = on_loop
         self.used_tokens: int | None = None
         self.due = 0.0
         self._done = False
@@ -586,6 +597,21 @@ class Lease:
             used = total_tokens_in(body)
             if used is not None:
                 self.used_tokens = used
+
+    def renew(self) -> None:
+        """Extend the lease (from the renewer thread)."""
+        shared = self.shared
+        if self._on_loop is None:
+            shared.store.renew(shared.scope, shared.limits, self.grant)
+        else:
+            self._on_loop(lambda: shared.store.arenew(shared.scope, shared.limits, self.grant))
+
+    def abandon(self) -> None:
+        """``end`` for a response dropped unclosed (from the renewer thread)."""
+        if self._on_loop is None:
+            self.end()
+        else:
+            self._on_loop(self.aend)
 
     def _ending(self) -> bool:
         if self._done:
@@ -629,6 +655,25 @@ class Lease:
 
 
 _RELEASE_TIMEOUT = 5.0  # bound on a shielded async release
+
+OnLoop = Callable[[Callable[[], Coroutine[object, object, object]]], object]
+"""Runs an async store call on an async client's event loop, from another thread."""
+
+
+def _on_this_loop() -> OnLoop:
+    """``OnLoop`` for the running event loop (asyncio or trio); waits for the result."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not asyncio: anyio's other backend is trio
+        import trio
+
+        token = trio.lowlevel.current_trio_token()
+        return lambda call: trio.from_thread.run(call, trio_token=token)
+
+    def on_asyncio(call: Callable[[], Coroutine[object, object, object]]) -> object:
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(2 * _RELEASE_TIMEOUT)
+
+    return on_asyncio
 
 
 class _Renewer:
@@ -685,11 +730,14 @@ class _Renewer:
                 shared = lease.shared
                 lease.due = now + shared.limits.lease_ttl / 3
                 try:
-                    shared.store.renew(shared.scope, shared.limits, lease.grant)
+                    lease.renew()
                 except Exception as exc:  # keep renewing the others
                     log.warning("could not renew a lease: %s", exc)
             while self._abandoned:
-                self._abandoned.popleft().end()
+                try:
+                    self._abandoned.popleft().abandon()
+                except Exception as exc:  # the loop is gone: the lease expires within its TTL
+                    log.warning("could not release a dropped response's lease: %s", exc)
 
 
 _RENEWER = _Renewer()

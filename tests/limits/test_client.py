@@ -5,12 +5,16 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import logging
 import socket
 import time
+import uuid
 import warnings
 
+import anyio
 import httpx
 import pytest
+import redis.asyncio
 
 from tokenclient import AsyncTokenClient, ConfigurationError, TokenClient
 from tokenclient._limiter import SharedLimits
@@ -29,6 +33,7 @@ from ..support import (
     resolve,
     sse,
 )
+from .conftest import RedisServer
 
 pytestmark = pytest.mark.anyio
 KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
@@ -376,19 +381,56 @@ def test_a_dropped_stream_gives_its_lease_back_from_the_renewer_thread() -> None
     client.close()
 
 
-def test_an_open_stream_keeps_its_lease_past_the_ttl_by_renewing_it() -> None:
+@KINDS
+async def test_an_open_stream_keeps_its_lease_past_the_ttl_by_renewing_it(kind: Kind) -> None:
     store = RecordingStore()
-    client = sync_client(
+    client = client_of(
+        kind,
         streaming(ScriptedStream(sse(chunk("Hi"), chunk(finish="stop")))),
         store,
         max_concurrency=1,
         limits_lease_ttl=0.3,
     )
     scope = shared_of(client).scope
-    with client.chat.completions.create(model="m", messages=MESSAGES, stream=True) as stream:
-        time.sleep(0.8)  # almost three TTLs
-        assert store.active(scope) == 1
-        assert len(store.named("renew")) >= 2
-        list(stream)
+    if isinstance(client, TokenClient):
+        with client.chat.completions.create(model="m", messages=MESSAGES, stream=True) as stream:
+            await anyio.sleep(0.8)  # almost three TTLs (renewed from a thread)
+            assert store.active(scope) == 1
+            assert len(store.named("renew")) >= 2
+            list(stream)
+    else:  # renewed on the event loop, with the store's async methods
+        astream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        async with astream:
+            await anyio.sleep(0.8)
+            assert store.active(scope) == 1
+            assert len(store.named("renew")) >= 2
     assert store.active(scope) == 0
-    client.close()
+    await close(client)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_a_store_with_an_asyncio_redis_client_is_renewed_on_the_loop(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    connection = redis.asyncio.Redis.from_url(redis_server.url)  # pyright: ignore[reportUnknownMemberType]  # redis-py leaves **kwargs untyped
+    store = RedisStore(connection)  # async methods only
+    client = client_of(
+        "async",
+        streaming(ScriptedStream(sse(chunk("Hi"), chunk(finish="stop")))),
+        store,
+        max_concurrency=1,
+        limits_lease_ttl=0.3,
+        limits_scope="async-redis-" + uuid.uuid4().hex,
+    )
+    assert isinstance(client, AsyncTokenClient)
+    shared = shared_of(client)
+    with caplog.at_level(logging.WARNING, logger="tokenclient.limits"):
+        stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        async with stream:
+            await anyio.sleep(0.8)  # almost three TTLs: expired unless renewed
+            other = await store.aacquire(shared.scope, shared.limits)
+            assert not other.admitted  # the one slot is still held
+    assert caplog.records == []
+    assert (await store.aacquire(shared.scope, shared.limits)).admitted
+    await close(client)
+    await connection.aclose()
