@@ -7,8 +7,11 @@ python -m benchmarks.limits_store --redis-url redis://127.0.0.1:6379/15 --n 5000
 
 Each request takes a concurrency lease and a requests-per-minute token (a limit high enough
 that nobody waits: this measures the store, not the bucket) and gives the lease back. The
-in-process ``Limiter`` (what a client without a store uses) is the baseline. Prints the median
-and the 99th percentile in microseconds; target: SQLite and Redis under 1 ms median.
+in-process ``Limiter`` (what a client without a store uses) is the baseline. Then whole chat
+completions through ``TokenClient`` (answered in process by a mock transport, so only the
+client's own work is timed) without a store and with each store: the ``added`` figures are
+what the store costs a request. Prints the median and the 99th percentile in microseconds;
+target: SQLite and Redis under 1 ms median.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from collections.abc import Awaitable, Callable, Generator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+
+from tokenclient import TokenClient
 from tokenclient._limiter import Limiter
 from tokenclient.limits import Limits, LimitsStore, LocalStore, RedisStore, SQLiteStore
 
@@ -123,8 +129,77 @@ def row(name: str, times: list[float]) -> dict[str, float | str]:
     return {"store": name, "median_us": statistics.median(ordered) * 1e6, "p99_us": p99 * 1e6}
 
 
+_REPLY = json.dumps(
+    {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1714000000,
+        "model": "qwen3-8b",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    }
+).encode()
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, headers={"content-type": "application/json"}, content=_REPLY)
+
+
+def client_of(store: LimitsStore | None) -> TokenClient:
+    """A client answered in process (no network), with a lease and a rate token per request."""
+    return TokenClient(
+        api_key="sk-bench",
+        base_url="http://127.0.0.1:9/v1",
+        max_concurrency=10,
+        requests_per_minute=1e9,
+        limits_store=store,
+        http_client=httpx.Client(transport=httpx.MockTransport(_answer)),
+    )
+
+
+def client_step(client: TokenClient) -> Callable[[], None]:
+    """One chat completion through ``client``."""
+
+    def step() -> None:
+        client.chat.completions.create(
+            model="qwen3-8b", messages=[{"role": "user", "content": "hi"}]
+        )
+
+    return step
+
+
+def client_rows(n: int, redis_url: str) -> list[dict[str, float | str]]:
+    """Whole requests through ``TokenClient`` without a store and with each store.
+
+    The ``added`` columns are each store's median and p99 minus the client's without one.
+    """
+    measured: list[tuple[str, list[float]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        stores: list[tuple[str, LimitsStore | None]] = [
+            ("TokenClient, no store", None),
+            ("TokenClient + LocalStore", LocalStore()),
+            ("TokenClient + SQLiteStore", SQLiteStore(Path(tmp) / "client.db")),
+            ("TokenClient + RedisStore", RedisStore(redis_url)),
+        ]
+        for name, store in stores:
+            with client_of(store) as client:
+                measured.append((name, measure(client_step(client), n)))
+            if store is not None:
+                store.close()
+    base = row(*measured[0])
+    rows: list[dict[str, float | str]] = []
+    for name, times in measured:
+        r = row(name, times)
+        r["added_median_us"] = float(r["median_us"]) - float(base["median_us"])
+        r["added_p99_us"] = float(r["p99_us"]) - float(base["p99_us"])
+        rows.append(r)
+    return rows
+
+
 def run(n: int, redis_url: str) -> list[dict[str, float | str]]:
-    """Every store, sync and async, ``n`` requests each."""
+    """Every store, sync and async, ``n`` requests each; then whole requests per client."""
     rows = [
         row(
             "Limiter (in-process, no store)",
@@ -151,7 +226,7 @@ def run(n: int, redis_url: str) -> list[dict[str, float | str]]:
 
     rows.append(row("RedisStore (asyncio)", asyncio.run(redis_async())))
     store.close()
-    return rows
+    return rows + client_rows(n, redis_url)
 
 
 def main() -> None:
@@ -167,7 +242,10 @@ def main() -> None:
             rows = run(options.n, url)
     print(f"{'store':34} {'median µs':>10} {'p99 µs':>10}   (acquire + release, n={options.n})")
     for r in rows:
-        print(f"{r['store']:34} {r['median_us']:>10.1f} {r['p99_us']:>10.1f}")
+        added = ""
+        if "added_median_us" in r:
+            added = f"   added: {r['added_median_us']:+.1f} / {r['added_p99_us']:+.1f}"
+        print(f"{r['store']:34} {r['median_us']:>10.1f} {r['p99_us']:>10.1f}{added}")
     if options.json:
         options.json.write_text(json.dumps(rows, indent=2) + "\n")
 

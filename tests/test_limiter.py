@@ -69,7 +69,7 @@ def limiters(
     return sync, sync_time, async_, async_time
 
 
-def in_thread(function: Callable[[], None]) -> None:
+def in_thread(function: Callable[[], object]) -> None:
     """Run ``function`` in a thread; fail (instead of hanging) if it blocks for TIMEOUT."""
     errors: list[BaseException] = []
 

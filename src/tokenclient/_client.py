@@ -27,6 +27,7 @@ from ._config import (
     resolve_limits,
 )
 from ._core.config import ClientConfig
+from ._core.limits import DEFAULT_LEASE_TTL, check_scope
 from ._core.request import RequestOptions, build_request, stream_request
 from ._core.response import parse_model
 from ._core.retry import RetryPolicy
@@ -34,11 +35,12 @@ from ._core.strategy_memo import StrategyMemo
 from ._core.stream_usage import StreamUsage
 from ._custom import AsyncCustomRequests, CustomRequests
 from ._exceptions import BadRequestError, ConfigurationError, InvalidRequestError
-from ._limiter import AsyncLimiter, Limiter
+from ._limiter import AsyncLimiter, Limiter, SharedLimits
 from ._response import record
 from ._runtime import Runtime
 from ._transport import AsyncRequester, Requester
 from ._types import NOT_GIVEN, NotGiven, Timeout
+from .limits import LimitsStore  # neither sqlite3 nor redis: their stores load on first use
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -230,6 +232,42 @@ class _ClientBase:
             pool_size=_LIMITS.max_connections if self._owns_http else None,
         )
 
+    def _shared_limits(
+        self,
+        store: LimitsStore | None,
+        *,
+        scope: str | None,
+        max_concurrency: int | NotGiven | None,
+        requests_per_minute: float | NotGiven | None,
+        tokens_per_minute: float | None,
+        lease_ttl: float,
+    ) -> SharedLimits | None:
+        """The store the limiter asks (``LocalStore`` for ``tokens_per_minute`` alone)."""
+        if store is None and tokens_per_minute is None:
+            if scope is not None:
+                with _configuring():
+                    check_scope(scope)
+            return None  # the in-process limiter alone: the fast path
+        from .limits import Limits, LocalStore, scope_for
+
+        if store is not None and not isinstance(store, LimitsStore):
+            raise ConfigurationError(
+                f"limits_store: expected a LimitsStore, got {type(store).__name__}"
+            )
+        # The preset's or the explicit limits, not the own pool's cap: that one is per process.
+        concurrency, rate = resolve_limits(
+            self._config.provider, max_concurrency, requests_per_minute
+        )
+        with _configuring():
+            limits = Limits(concurrency, rate, tokens_per_minute, lease_ttl)
+            if scope is not None:
+                key = check_scope(scope)
+            else:  # an HMAC of the key: the key itself never reaches the store
+                key = scope_for(
+                    self._config.base_url, self._config.headers.get("Authorization", "")
+                )
+        return SharedLimits(LocalStore() if store is None else store, key, limits)
+
     def with_options(
         self,
         *,
@@ -331,6 +369,16 @@ class TokenClient(_ClientBase, CustomRequests):
         include_content: Give hooks the request body (messages); off by default.
         stream_usage: Ask for the usage chunk (``stream_options.include_usage``) on streamed
             chat requests that do not set ``stream_options`` (default ``True``).
+        limits_store: A ``tokenclient.limits`` store (``SQLiteStore``, ``RedisStore``) that
+            shares ``max_concurrency``, ``requests_per_minute``, ``tokens_per_minute`` and
+            429 pauses with every client of the same scope, in any process. See
+            ``docs/rate-limits.md``.
+        limits_scope: Clients of one store share limits when they share a scope; default an
+            HMAC of the base URL and the API key.
+        tokens_per_minute: Most tokens per minute (each request reserves an estimate and
+            settles against its ``usage``); ``None`` for no limit.
+        limits_lease_ttl: Seconds a store keeps the concurrency slot of a process that died
+            (default 60); renewed every third of it while a request is open.
     """
 
     _http_kind = httpx.Client
@@ -356,6 +404,10 @@ class TokenClient(_ClientBase, CustomRequests):
         hooks: Sequence[object] = (),
         include_content: bool = False,
         stream_usage: bool = True,
+        limits_store: LimitsStore | None = None,
+        limits_scope: str | None = None,
+        tokens_per_minute: float | None = None,
+        limits_lease_ttl: float = DEFAULT_LEASE_TTL,
     ) -> None:
         proxy = _proxy(proxy, http_client)
         settings = _Settings(
@@ -375,6 +427,14 @@ class TokenClient(_ClientBase, CustomRequests):
         concurrency, rate = self._configure(
             settings, max_concurrency, requests_per_minute, observing
         )
+        shared = self._shared_limits(
+            limits_store,
+            scope=limits_scope,
+            max_concurrency=max_concurrency,
+            requests_per_minute=requests_per_minute,
+            tokens_per_minute=tokens_per_minute,
+            lease_ttl=limits_lease_ttl,
+        )
         runtime = self._runtime
         with _configuring():
             limiter = Limiter(
@@ -383,6 +443,7 @@ class TokenClient(_ClientBase, CustomRequests):
                 # Lambdas, not bound methods: a field replaced on the runtime takes effect.
                 clock=lambda: runtime.monotonic(),  # noqa: PLW0108
                 sleep=lambda seconds: runtime.limiter_sleep(seconds),  # noqa: PLW0108
+                shared=shared,
             )
         self._http = http_client or httpx.Client(
             timeout=self._config.timeout, limits=_LIMITS, proxy=proxy
@@ -643,6 +704,16 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         include_content: Give hooks the request body (messages); off by default.
         stream_usage: Ask for the usage chunk (``stream_options.include_usage``) on streamed
             chat requests that do not set ``stream_options`` (default ``True``).
+        limits_store: A ``tokenclient.limits`` store (``SQLiteStore``, ``RedisStore``) that
+            shares ``max_concurrency``, ``requests_per_minute``, ``tokens_per_minute`` and
+            429 pauses with every client of the same scope, in any process. See
+            ``docs/rate-limits.md``.
+        limits_scope: Clients of one store share limits when they share a scope; default an
+            HMAC of the base URL and the API key.
+        tokens_per_minute: Most tokens per minute (each request reserves an estimate and
+            settles against its ``usage``); ``None`` for no limit.
+        limits_lease_ttl: Seconds a store keeps the concurrency slot of a process that died
+            (default 60); renewed every third of it while a request is open.
     """
 
     _http_kind = httpx.AsyncClient
@@ -668,6 +739,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         hooks: Sequence[object] = (),
         include_content: bool = False,
         stream_usage: bool = True,
+        limits_store: LimitsStore | None = None,
+        limits_scope: str | None = None,
+        tokens_per_minute: float | None = None,
+        limits_lease_ttl: float = DEFAULT_LEASE_TTL,
     ) -> None:
         proxy = _proxy(proxy, http_client)
         settings = _Settings(
@@ -687,6 +762,14 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         concurrency, rate = self._configure(
             settings, max_concurrency, requests_per_minute, observing
         )
+        shared = self._shared_limits(
+            limits_store,
+            scope=limits_scope,
+            max_concurrency=max_concurrency,
+            requests_per_minute=requests_per_minute,
+            tokens_per_minute=tokens_per_minute,
+            lease_ttl=limits_lease_ttl,
+        )
         runtime = self._runtime
         with _configuring():
             limiter = AsyncLimiter(
@@ -695,6 +778,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
                 # Lambdas, not bound methods: a field replaced on the runtime takes effect.
                 clock=lambda: runtime.monotonic(),  # noqa: PLW0108
                 sleep=lambda seconds: runtime.async_limiter_sleep(seconds),  # noqa: PLW0108
+                shared=shared,
             )
         self._http = http_client or httpx.AsyncClient(
             timeout=self._config.timeout, limits=_LIMITS, proxy=proxy

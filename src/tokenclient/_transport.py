@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, NoReturn, TypeVar
 
 import anyio
 import httpx
@@ -28,7 +28,7 @@ import httpx
 from ._core import retry
 from ._core.response import make_status_error
 from ._exceptions import APIResponseValidationError, APITimeoutError, connection_error
-from ._limiter import AsyncLimiter, Limiter
+from ._limiter import AsyncLimiter, Lease, Limiter, never_sent
 from ._runtime import Runtime
 
 if TYPE_CHECKING:
@@ -159,8 +159,22 @@ async def _aread(response: httpx.Response, attempt: _Attempt, max_bytes: int | N
 LimiterT = TypeVar("LimiterT", Limiter, AsyncLimiter)
 
 
+class _StatusOutcome(NamedTuple):
+    """What to do after an error status: pause new requests, then retry or raise."""
+
+    decision: retry.Decision
+    pause: float | None
+    """Seconds to pause every new request (a 429 hint within the cap), or ``None``."""
+    error: Exception | None
+    """The error to raise instead of retrying, or ``None``."""
+
+
 class _RetryLoopBase(Generic[LimiterT]):
     """What both loops do between attempts: log, decide, pause the limiter, or raise."""
+
+    def _tokens(self, request: httpx.Request) -> int:
+        shared = self.limiter.shared
+        return 0 if shared is None else shared.estimate(request)
 
     limiter: LimiterT
     runtime: Runtime
@@ -187,7 +201,7 @@ class _RetryLoopBase(Generic[LimiterT]):
         response: httpx.Response,
         policy: retry.RetryPolicy,
         attempt: int,
-    ) -> retry.Decision:
+    ) -> _StatusOutcome:
         now = self.runtime.wall_clock()
         decision = retry.after_status(
             policy,
@@ -199,14 +213,15 @@ class _RetryLoopBase(Generic[LimiterT]):
         )
         _log_decision(request, attempt, decision)
         hint = decision.retry_after
+        pause = None
         if response.status_code == 429 and hint is not None and hint <= policy.max_retry_after:
-            # A 429 hint holds back every new request on this client, not just this one, so
-            # concurrent calls do not all run into the same wall. A hint past the cap is not
-            # slept by this call, so it pauses nobody either: each call gets its own 429.
-            self.limiter.pause(hint)
-        if not decision.retry:
-            raise make_status_error(response, now=now)
-        return decision
+            # A 429 hint holds back every new request on this client (with a store: of the
+            # scope), not just this one, so concurrent calls do not all run into the same
+            # wall. A hint past the cap is not slept by this call, so it pauses nobody either:
+            # each call gets its own 429.
+            pause = hint
+        error = None if decision.retry else make_status_error(response, now=now)
+        return _StatusOutcome(decision, pause, error)
 
 
 class Requester(_RetryLoopBase[Limiter]):
@@ -242,18 +257,20 @@ class Requester(_RetryLoopBase[Limiter]):
         the time to the response and the retries.
         """
         attempt = 0
+        tokens = self._tokens(request)
+        shared = self.limiter.shared
         while True:
             if call is not None:
                 since = time.monotonic()
             try:  # before the HTTP timeouts start; bounded by the pool timeout
-                self.limiter.acquire(_pool_timeout(request))
+                lease = self.limiter.acquire(_pool_timeout(request), tokens)
             except TimeoutError as exc:
                 raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             if call is not None:
                 call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
-                response = self._attempt(request, stream, max_bytes, attempt_timeout)
+                response = self._attempt(request, stream, max_bytes, attempt_timeout, lease)
                 if call is not None:
                     call.answered()
             except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
@@ -262,9 +279,19 @@ class Requester(_RetryLoopBase[Limiter]):
                     call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
+                if shared is not None:
+                    shared.observe(response)
                 if response.is_success:
                     return response
-                decision = self._after_status(request, response, policy, attempt)
+                outcome = self._after_status(request, response, policy, attempt)
+                if outcome.pause is not None:
+                    if shared is not None:
+                        shared.pause(outcome.pause)
+                    else:
+                        self.limiter.pause(outcome.pause)
+                if outcome.error is not None:
+                    raise outcome.error
+                decision = outcome.decision
                 if call is not None:
                     call.failed(attempt, decision, response.status_code, None)
             if call is not None and (event := call.take_retry()) is not None:
@@ -278,23 +305,33 @@ class Requester(_RetryLoopBase[Limiter]):
         stream: bool,
         max_bytes: int | None,
         attempt_timeout: float | None,
+        lease: Lease | None = None,
     ) -> httpx.Response:
         """One send holding the slot ``acquire()`` took; the slot goes with the response."""
         deadline = _Attempt(request, attempt_timeout)
         try:
             try:
                 response = self.http.send(request, stream=True)
-            except BaseException:
-                self.limiter.release()
+            except BaseException as exc:
+                self.limiter.end(lease, started=not never_sent(exc))
                 raise
-            self.limiter.bind(response)  # from here on, closing the response frees the slot
+            # From here on, closing the response frees the slot, and a stream's store lease.
+            # A plain answer's lease is settled here once its (decoded) body is in: httpx
+            # closes the response as the last raw bytes arrive, before they are decoded.
+            own = None if stream else lease
+            self.limiter.bind(response, None if own is not None else lease)
             try:
                 if not stream or not response.is_success:
                     _read(response, deadline, max_bytes)
+                    if own is not None:
+                        own.note(response.content)  # settle against its usage
                     response.close()  # frees the slot (the body is kept)
             except BaseException:
                 response.close()
                 raise
+            finally:
+                if own is not None:
+                    own.end()
             return response
         finally:
             deadline.restore()
@@ -333,18 +370,20 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         the time to the response and the retries.
         """
         attempt = 0
+        tokens = self._tokens(request)
+        shared = self.limiter.shared
         while True:
             if call is not None:
                 since = time.monotonic()
             try:  # before the HTTP timeouts start; bounded by the pool timeout
-                await self.limiter.acquire(_pool_timeout(request))
+                lease = await self.limiter.acquire(_pool_timeout(request), tokens)
             except TimeoutError as exc:
                 raise APITimeoutError(str(exc), request=request) from _no_slot(exc, request)
             if call is not None:
                 call.waited(since)  # pyright: ignore[reportPossiblyUnboundVariable]
             _log_attempt(request, attempt)
             try:
-                response = await self._attempt(request, stream, max_bytes, attempt_timeout)
+                response = await self._attempt(request, stream, max_bytes, attempt_timeout, lease)
                 if call is not None:
                     call.answered()
             except httpx.TransportError as exc:  # cancellation, interrupts, bugs: untouched
@@ -353,9 +392,19 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
                     call.failed(attempt, decision, None, type(exc).__name__)
             else:
                 _log_response(request, response)
+                if shared is not None:
+                    await shared.aobserve(response)
                 if response.is_success:
                     return response
-                decision = self._after_status(request, response, policy, attempt)
+                outcome = self._after_status(request, response, policy, attempt)
+                if outcome.pause is not None:
+                    if shared is not None:
+                        await shared.apause(outcome.pause)
+                    else:
+                        self.limiter.pause(outcome.pause)
+                if outcome.error is not None:
+                    raise outcome.error
+                decision = outcome.decision
                 if call is not None:
                     call.failed(attempt, decision, response.status_code, None)
             if call is not None and (event := call.take_retry()) is not None:
@@ -369,6 +418,7 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         stream: bool,
         max_bytes: int | None,
         attempt_timeout: float | None,
+        lease: Lease | None = None,
     ) -> httpx.Response:
         """One send holding the slot ``acquire()`` took; the slot goes with the response."""
         deadline = _Attempt(request, attempt_timeout)
@@ -379,18 +429,25 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
             with anyio.move_on_after(limit) as scope:
                 try:
                     response = await self.http.send(request, stream=True)
-                except BaseException:
-                    self.limiter.release()
+                except BaseException as exc:
+                    await self.limiter.end(lease, started=not never_sent(exc))
                     raise
-                self.limiter.bind(response)  # from here on, closing it frees the slot
+                # As in the sync twin: a plain answer's lease is settled here.
+                own = None if stream else lease
+                await self.limiter.bind(response, None if own is not None else lease)
                 try:
                     if not stream or not response.is_success:
                         await _aread(response, deadline, max_bytes)
+                        if own is not None:
+                            own.note(response.content)  # settle against its usage
                         await response.aclose()  # frees the slot (the body is kept)
                 except BaseException:
                     with anyio.CancelScope(shield=True):
                         await response.aclose()
                     raise
+                finally:
+                    if own is not None:
+                        await own.aend()  # shielded and bounded
             if scope.cancelled_caught or response is None:
                 deadline.expired()
         finally:

@@ -145,3 +145,13 @@ def store(store_kind: str, tmp_path: Path, redis_server: RedisServer) -> Iterato
         yield made
     finally:
         made.close()
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def target(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer
+) -> tuple[str, str]:
+    """Each shared store in turn (the process tests): its kind and its path or URL."""
+    if request.param == "sqlite":
+        return "sqlite", str(tmp_path / "limits.db")
+    return "redis", redis_server.url

@@ -22,16 +22,6 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def target(
-    request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer
-) -> tuple[str, str]:
-    """Each shared store in turn: its kind and its path or URL."""
-    if request.param == "sqlite":
-        return "sqlite", str(tmp_path / "limits.db")
-    return "redis", redis_server.url
-
-
 def spawn(config: Config) -> subprocess.Popen[bytes]:
     """Start one driver process."""
     return subprocess.Popen(

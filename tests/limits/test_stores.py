@@ -389,8 +389,15 @@ def test_the_store_benchmark_runs(redis_server: RedisServer) -> None:
 
     rows = run(20, redis_server.url)
     assert str(rows[0]["store"]).startswith("Limiter")
-    assert len(rows) == 6
+    assert len(rows) == 6 + 4  # the stores, then whole requests through the client
     assert all(float(r["median_us"]) > 0 for r in rows)
+    assert [r["store"] for r in rows[6:]] == [
+        "TokenClient, no store",
+        "TokenClient + LocalStore",
+        "TokenClient + SQLiteStore",
+        "TokenClient + RedisStore",
+    ]
+    assert all("added_median_us" in r for r in rows[6:])
 
 
 def test_sqlite_waits_while_another_connection_holds_the_new_file(

@@ -24,7 +24,9 @@ the store tests run the same scenarios against every store, which keeps the two 
 from __future__ import annotations
 
 import hmac
+import json
 import math
+import re
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -42,6 +44,7 @@ __all__ = [
     "check_remaining",
     "check_scope",
     "check_seconds",
+    "estimate_request_tokens",
     "estimate_tokens",
     "gcra_refund",
     "gcra_reserve",
@@ -50,6 +53,8 @@ __all__ = [
     "recheck",
     "scope_for",
     "tighten",
+    "tightens",
+    "total_tokens_in",
     "unwind",
 ]
 
@@ -233,6 +238,68 @@ def estimate_tokens(
     return max(1, math.ceil(prompt_characters / 4) + max(0, completion))
 
 
+def _text_length(content: object) -> int:
+    """Characters of prompt text in a message's ``content`` (a string or a list of parts)."""
+    if isinstance(content, str):
+        return len(content)
+    if isinstance(content, list):
+        total = 0
+        for part in content:  # pyright: ignore[reportUnknownVariableType]  # JSON
+            if isinstance(part, dict):
+                text = part.get("text")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+                if isinstance(text, str):
+                    total += len(text)
+        return total
+    return 0
+
+
+def estimate_request_tokens(body: bytes) -> int:
+    """``estimate_tokens`` for a JSON request body: its messages' text and ``max_tokens``.
+
+    Counts the text of ``messages`` (or a ``prompt``/``input`` string); the completion bound is
+    ``max_completion_tokens``, else ``max_tokens``. A body that is not a JSON object is counted
+    by its length.
+    """
+    try:
+        data: object = json.loads(body) if body else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return estimate_tokens(len(body), None)
+    fields: dict[str, object] = data  # pyright: ignore[reportUnknownVariableType]  # JSON
+    characters = 0
+    messages = fields.get("messages")
+    if isinstance(messages, list):
+        for message in messages:  # pyright: ignore[reportUnknownVariableType]  # JSON
+            if isinstance(message, dict):
+                characters += _text_length(message.get("content"))  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]
+    for name in ("prompt", "input"):
+        characters += _text_length(fields.get(name))
+    bound: int | None = None
+    for name in ("max_completion_tokens", "max_tokens"):
+        value = fields.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            bound = value
+            break
+    return estimate_tokens(characters, bound)
+
+
+_TOTAL_TOKENS = re.compile(rb'"total_tokens"\s*:\s*(\d{1,15})')
+
+
+def total_tokens_in(data: bytes) -> int | None:
+    """The last ``"total_tokens": N`` in a response body or stream, without parsing it all.
+
+    A plain completion has one ``usage`` object; a stream sends it in its last chunk (when
+    ``stream_options.include_usage`` is set). ``None`` when there is none.
+    """
+    at = data.rfind(b'"total_tokens"')
+    if at < 0:
+        return None
+    match = _TOTAL_TOKENS.match(data, at)
+    return int(match.group(1)) if match is not None else None
+
+
 @dataclass(frozen=True)
 class ScopeState:
     """What a store keeps per scope besides its leases. ``0.0`` means "never set"."""
@@ -365,6 +432,21 @@ def tighten(
         state.requests_tat, now, limits.requests_per_minute, remaining, reset_seconds
     )
     return ScopeState(rtat, state.tokens_tat, state.paused_until)
+
+
+def tightens(limits: Limits, *, remaining: int, reset_seconds: float) -> bool:
+    """Whether ``tighten`` can change anything, so a limiter skips the store call when not.
+
+    ``remaining == 0`` always pauses. A positive remainder only pushes the request bucket
+    back when it is below what the bucket could still start before the reset: its burst
+    plus the refill over ``reset_seconds``.
+    """
+    if remaining <= 0:
+        return True
+    rpm = limits.requests_per_minute
+    if rpm is None:
+        return False
+    return remaining < _burst(rpm) + reset_seconds / _interval(rpm)
 
 
 def check_seconds(name: str, value: object) -> float:

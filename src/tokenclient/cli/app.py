@@ -84,6 +84,7 @@ def _settings(args: argparse.Namespace, environ: Mapping[str, str]) -> ClientSet
         provider=args.provider or environ.get(ENV_PROVIDER) or None,
         timeout=args.timeout,
         max_retries=args.max_retries,
+        limits_store=getattr(args, "limits_store", None),  # batch only
     )
 
 

@@ -269,6 +269,12 @@ def _add_batch(commands: _Commands) -> None:
         metavar="FILE",
         help="with merge: the requests file, to check that every request has a result",
     )
+    run.add_argument(
+        "--limits-store",
+        metavar="URL",
+        help="share the provider's limits with other runs and processes: a redis:// URL, "
+        "else a SQLite file path (see docs/rate-limits.md)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

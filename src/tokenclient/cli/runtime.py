@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
 from .._client import TokenClient
 from .._config import DEFAULT_MAX_RETRIES
 from .._types import NOT_GIVEN
+
+if TYPE_CHECKING:
+    from ..limits import LimitsStore
 
 __all__ = [
     "ClientFactory",
@@ -20,6 +23,7 @@ __all__ = [
     "Runtime",
     "default_client",
     "default_http",
+    "open_limits_store",
 ]
 
 
@@ -37,6 +41,8 @@ class ClientSettings:
     """``--timeout``: seconds for every HTTP phase; ``None`` keeps the client's default."""
     max_retries: int | None
     """``--max-retries``; ``None`` keeps the client's default."""
+    limits_store: str | None = None
+    """``batch --limits-store``: a ``redis://`` URL or a SQLite file shared with other runs."""
 
 
 ClientFactory = Callable[[ClientSettings], TokenClient]
@@ -56,7 +62,20 @@ def default_client(
         timeout=NOT_GIVEN if settings.timeout is None else settings.timeout,
         max_retries=DEFAULT_MAX_RETRIES if settings.max_retries is None else settings.max_retries,
         http_client=http_client,
+        limits_store=None
+        if settings.limits_store is None
+        else open_limits_store(settings.limits_store),
     )
+
+
+def open_limits_store(target: str) -> LimitsStore:
+    """The store ``--limits-store`` names: ``RedisStore`` for a ``redis://``, ``rediss://`` or
+    ``unix://`` URL, else ``SQLiteStore`` for a file path."""
+    from ..limits import RedisStore, SQLiteStore
+
+    if target.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStore(target)
+    return SQLiteStore(target)
 
 
 def default_http() -> httpx.Client:
