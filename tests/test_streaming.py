@@ -5,6 +5,7 @@ Each test drives the sync and the async client from one body, on asyncio and tri
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import anyio
@@ -124,6 +125,27 @@ async def _final(stream: AnyStream) -> ChatCompletion:
     if isinstance(stream, AsyncStream):
         return await stream.get_final_completion()
     return stream.get_final_completion()
+
+
+@KINDS
+@pytest.mark.parametrize("coding", ["gzip", "identity", None])
+async def test_a_content_coded_stream_is_decoded(kind: Kind, coding: str | None) -> None:
+    """Plain bodies are read raw (no decoding layer); a coded one still goes through it."""
+    plain = b"".join(sse(chunk("Hel"), chunk("lo"), chunk(finish="stop")))
+    sent = gzip.compress(plain) if coding == "gzip" else plain
+    body = ScriptedStream([sent[i : i + 7] for i in range(0, len(sent), 7)])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream"}
+        if coding is not None:
+            headers["content-encoding"] = coding
+        return httpx.Response(200, headers=headers, stream=body)
+
+    client = make_client(kind, handler)
+    stream = await open_stream(client)
+    assert await collect(stream) == ["Hel", "lo", ""]
+    assert stream.response.is_closed
+    await close(client)
 
 
 @KINDS

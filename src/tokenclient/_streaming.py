@@ -42,6 +42,17 @@ _DRAIN_LIMIT = 64 * 1024
 """After ``[DONE]``, read at most this much more so the connection can go back to the pool."""
 
 
+def _plain(response: httpx.Response) -> bool:
+    """No content coding: the raw body is the body, read without httpx's decoding layer.
+
+    Not when the body was read already (``iter_bytes`` then hands out what was read).
+    """
+    if response.is_stream_consumed:
+        return False
+    coding = response.headers.get("content-encoding")
+    return coding is None or coding.strip().lower() in ("", "identity")
+
+
 def _ignore(chunk: object) -> None:
     """The fold of a stream whose chunks are not chat chunks (``client.post(stream=True)``)."""
 
@@ -94,7 +105,7 @@ class Stream(Generic[ChunkT]):
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
         )
-        self._bytes = response.iter_bytes()
+        self._bytes = response.iter_raw() if _plain(response) else response.iter_bytes()
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
@@ -227,7 +238,7 @@ class AsyncStream(Generic[ChunkT]):
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
         )
-        self._bytes = response.aiter_bytes()
+        self._bytes = response.aiter_raw() if _plain(response) else response.aiter_bytes()
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.

@@ -66,6 +66,10 @@ class FoldTooLarge(ValueError):
     """The text kept for the fold passed ``max_bytes``; nothing more was kept."""
 
 
+_CONTENT_ONLY: set[str] = {"content"}
+"""The fields a delta that carries only text has set (a set: compared with a set, not mutated)."""
+
+
 def _join(parts: list[str]) -> str | None:
     return "".join(parts) if parts else None
 
@@ -276,14 +280,35 @@ class ChatCompletionAccumulator:
             self._service_tier = chunk.service_tier
         if chunk.usage is not None:
             self._usage = chunk.usage
-        extra = chunk.model_extra
+        extra = chunk.__pydantic_extra__  # the dict itself: `model_extra` is a property call
         if extra:
             self._extra.update(extra)
             self._extra.pop("obfuscation", None)
         room = self._room
         if room < 0:
             return  # past max_bytes: keep nothing more
-        for choice in chunk.choices:
+        choices = chunk.choices
+        if len(choices) == 1:
+            # Most chunks are one choice adding one piece of text and nothing else: fold that
+            # without the general walk over every field of the delta.
+            choice = choices[0]
+            delta = choice.delta
+            text = delta.content
+            if (
+                text is not None
+                and delta.__pydantic_fields_set__ == _CONTENT_ONLY
+                and choice.finish_reason is None
+                and choice.logprobs is None
+            ):
+                state = self._choices.get(choice.index)
+                if state is not None and text:
+                    state.content.append(text)
+                    room -= len(text)
+                    self._room = room
+                    if room < 0:
+                        self._choices.clear()  # free what was kept
+                    return
+        for choice in choices:
             state = self._choices.get(choice.index)
             if state is None:
                 state = self._choices[choice.index] = _ChoiceState(choice.index)
