@@ -212,6 +212,7 @@ async def test_dropped_connection_mid_stream_is_not_retried(kind: Kind) -> None:
         await collect(stream, into=got)
     assert got == ["a"]
     assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
+    assert info.value.__cause__.request is seen[0]  # set, as httpx's own readers do
     assert len(seen) == 1
     assert stream.response.is_closed
     await close(client)

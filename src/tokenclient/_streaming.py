@@ -43,14 +43,29 @@ _DRAIN_LIMIT = 64 * 1024
 
 
 def _plain(response: httpx.Response) -> bool:
-    """No content coding: the raw body is the body, read without httpx's decoding layer.
-
-    Not when the body was read already (``iter_bytes`` then hands out what was read).
-    """
+    """The body can be read as it comes: no content coding, not read already."""
     if response.is_stream_consumed:
-        return False
+        return False  # ``iter_bytes`` hands out what was read
     coding = response.headers.get("content-encoding")
     return coding is None or coding.strip().lower() in ("", "identity")
+
+
+def _pieces(response: httpx.Response) -> Iterator[bytes]:
+    """The body's pieces: straight from the connection when there is nothing to decode.
+
+    A stream is read once, start to end, and closed by its owner, so the bookkeeping layers of
+    ``iter_bytes``/``iter_raw`` (one generator each, per piece) are skipped when they would
+    only pass the pieces on.
+    """
+    stream = response.stream
+    if _plain(response) and isinstance(stream, httpx.SyncByteStream):
+        return iter(stream)
+    return response.iter_bytes()
+
+
+def _apieces(response: httpx.Response) -> AsyncIterator[bytes]:
+    """:func:`_pieces` for an async response."""
+    return response.aiter_raw() if _plain(response) else response.aiter_bytes()
 
 
 def _ignore(chunk: object) -> None:
@@ -105,7 +120,7 @@ class Stream(Generic[ChunkT]):
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
         )
-        self._bytes = response.iter_raw() if _plain(response) else response.iter_bytes()
+        self._bytes = _pieces(response)
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
@@ -136,6 +151,7 @@ class Stream(Generic[ChunkT]):
                 if self._parser.done:
                     self._finish()
         except httpx.TransportError as exc:
+            exc.request = self.response.request  # read past httpx's layer that would set it
             self.close()
             raise connection_error(exc, self.response.request) from exc
         except BaseException:
@@ -238,7 +254,7 @@ class AsyncStream(Generic[ChunkT]):
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
         )
-        self._bytes = response.aiter_raw() if _plain(response) else response.aiter_bytes()
+        self._bytes = _apieces(response)
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
@@ -269,6 +285,7 @@ class AsyncStream(Generic[ChunkT]):
                 if self._parser.done:
                     await self._finish()
         except httpx.TransportError as exc:
+            exc.request = self.response.request  # read past httpx's layer that would set it
             await self.close()
             raise connection_error(exc, self.response.request) from exc
         except BaseException:

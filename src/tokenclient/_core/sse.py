@@ -144,17 +144,18 @@ class SSEDecoder:
         Raises:
             EventTooLarge: the event being read passed ``max_event_bytes``.
         """
+        end = len(data) - 2
         if (
             self._idle
+            and data.find(b"\n", 6) == end
             and data.startswith(b"data: ")
-            and data.find(b"\n") == len(data) - 2
-            and data.endswith(b"\n\n")
-            and b"\r" not in data
-            and len(data) - 2 <= self._limit
+            and data[-1] == 0x0A
+            and data.find(b"\r", 6, end) < 0
+            and end <= self._limit
         ):
             # Exactly one event, one ``data: `` line and its blank line, and nothing pending
             # before it: the hot path of every stream (one event per HTTP chunk).
-            return [(None, data[6:-2], self._last_id, None)]
+            return [(None, data[6:end], self._last_id, None)]
         return self._feed(data)
 
     def _feed(self, data: bytes) -> list[RawEvent]:
