@@ -25,8 +25,14 @@ from benchmarks.report import Results, format_table, misses, summarize, to_json
 __all__ = ["ENV", "ROOT", "available_clients", "bench_server", "main", "measure"]
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PYTHONPATH": str(ROOT)}
-"""The environment of the server and driver processes (the repository root importable)."""
+ENV = {
+    **os.environ,
+    "NO_PROXY": "127.0.0.1,localhost",
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+}
+"""The environment of the server and driver processes: this tree's ``src`` first (the code
+measured is the checkout's, whatever copy of tokenclient the interpreter has installed), then
+the repository root (``benchmarks``)."""
 _TIMER = "import time; t = time.perf_counter(); {0}; print((time.perf_counter() - t) * 1e3)"
 
 
