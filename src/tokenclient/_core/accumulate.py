@@ -242,6 +242,7 @@ class ChatCompletionAccumulator:
         "_chunks",
         "_created",
         "_extra",
+        "_first",
         "_id",
         "_max_bytes",
         "_model",
@@ -256,6 +257,7 @@ class ChatCompletionAccumulator:
         # Characters of text that may still be kept; below 0 once past ``max_bytes``.
         self._room: float = math.inf if max_bytes is None else max_bytes
         self._chunks = 0
+        self._first = True  # id, model or created still to be taken from a chunk
         self._id: str | None = None
         self._model: str | None = None
         self._created: int | None = None
@@ -268,12 +270,8 @@ class ChatCompletionAccumulator:
     def add(self, chunk: ChatCompletionChunk) -> None:
         """Fold one chunk in."""
         self._chunks += 1
-        if not self._id and chunk.id:
-            self._id = chunk.id
-        if not self._model and chunk.model:
-            self._model = chunk.model
-        if self._created is None and chunk.created is not None:
-            self._created = chunk.created
+        if self._first:  # the first id, model and created: settled after a chunk or two
+            self._add_first(chunk)
         if chunk.system_fingerprint is not None:
             self._system_fingerprint = chunk.system_fingerprint
         if chunk.service_tier is not None:
@@ -316,6 +314,15 @@ class ChatCompletionAccumulator:
         self._room = room
         if room < 0:
             self._choices.clear()  # free what was kept
+
+    def _add_first(self, chunk: ChatCompletionChunk) -> None:
+        if not self._id and chunk.id:
+            self._id = chunk.id
+        if not self._model and chunk.model:
+            self._model = chunk.model
+        if self._created is None and chunk.created is not None:
+            self._created = chunk.created
+        self._first = not (self._id and self._model and self._created is not None)
 
     def result(self) -> ChatCompletion:
         """The completion folded so far.
