@@ -188,6 +188,32 @@ async def test_error_event_raises_after_the_chunks_before_it(kind: Kind) -> None
 
 
 @KINDS
+@pytest.mark.parametrize(
+    "event",
+    [
+        chunk("b", error={"message": "cut off upstream"}),  # a chunk that also carries an error
+        {"error": {"message": "cut off upstream"}},  # an error object, not a chunk
+        "data: [DONE]\n\n",
+    ],
+    ids=["chunk-with-error", "error-object", "done"],
+)
+async def test_one_event_per_piece_keeps_every_rule(kind: Kind, event: object) -> None:
+    """Servers send one event per network piece: the fast path must not skip any check."""
+    body = ScriptedStream(sse(chunk("a"), event, chunk("c"), done=False))
+    client = make_client(kind, streaming(body))
+    stream = await open_stream(client)
+    got: list[str] = []
+    if isinstance(event, str):
+        assert await collect(stream, into=got) == ["a"]  # nothing after [DONE]
+    else:
+        with pytest.raises(APIStreamError, match="cut off upstream"):
+            await collect(stream, into=got)
+        assert got == ["a"]
+    assert stream.response.is_closed
+    await close(client)
+
+
+@KINDS
 async def test_named_error_event(kind: Kind) -> None:
     body = ScriptedStream(
         sse(chunk("a"), 'event: error\ndata: {"message": "quota"}\n\n', done=False)
