@@ -257,12 +257,13 @@ SUITES: dict[str, Suite] = {
         ),
     ),
     "check": Suite(
-        clients=("httpx", "tokenclient", "tokenclient-aiohttp"),
+        clients=("httpx", "tokenclient", "tokenclient-aiohttp", "tokenclient-router"),
         jobs=_CHECK_JOBS,
         rows=_CHECK_ROWS,
         notes=(
             "ratio = median over rounds of (client / httpx) in the same round [min-max over",
             "rounds]; each target is issue 20's, for tokenclient unless the row names a client.",
+            "tokenclient-router: the same calls through a one-route Router (routing on).",
         ),
     ),
     "transport": Suite(

@@ -53,7 +53,7 @@ def test_server_serves_canned_replies(base_url: str) -> None:
         assert json.loads(events[-2][6:])["choices"][0]["finish_reason"] == "stop"
 
 
-@pytest.mark.parametrize("client", ["httpx", "tokenclient"])
+@pytest.mark.parametrize("client", ["httpx", "tokenclient", "tokenclient-router"])
 @pytest.mark.parametrize("scenario", sorted(_SIZES))
 def test_driver_reports_numbers(base_url: str, client: str, scenario: str) -> None:
     args = [sys.executable, "-m", "benchmarks.drivers", client, scenario]
