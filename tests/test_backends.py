@@ -12,7 +12,7 @@ import trio
 from httpx_aiohttp import AiohttpTransport
 
 import tokenclient._backends
-from tokenclient import AsyncTokenClient, ConfigurationError
+from tokenclient import AsyncTokenClient, ConfigurationError, TokenClient
 from tokenclient.testing import FakeAPI, serve
 
 KEY = "sk-backends"
@@ -84,3 +84,13 @@ def test_trio_stays_fine_on_the_default_backend() -> None:
                 return [model.id for model in await client.models.list()]
 
         assert "qwen3-8b" in trio.run(use)
+
+
+def test_the_sync_client_takes_httpx_and_refuses_aiohttp() -> None:
+    client = TokenClient(api_key=KEY, base_url=URL, http_backend="httpx")
+    assert isinstance(client._http._transport, httpx.HTTPTransport)
+    client.close()
+    with pytest.raises(ConfigurationError, match="is for AsyncTokenClient"):
+        TokenClient(api_key=KEY, base_url=URL, http_backend="aiohttp")
+    with pytest.raises(ConfigurationError, match="http_backend and http_client"):
+        TokenClient(api_key=KEY, base_url=URL, http_client=httpx.Client(), http_backend="httpx")

@@ -26,7 +26,7 @@ import httpx
 
 from ._exceptions import ConfigurationError
 
-__all__ = ["HTTP_BACKENDS", "HttpBackend", "async_http_client"]
+__all__ = ["HTTP_BACKENDS", "HttpBackend", "async_make_http", "check_backend", "make_http"]
 
 HttpBackend = Literal["httpx", "aiohttp"]
 HTTP_BACKENDS: tuple[HttpBackend, ...] = ("httpx", "aiohttp")
@@ -34,16 +34,38 @@ HTTP_BACKENDS: tuple[HttpBackend, ...] = ("httpx", "aiohttp")
 _EXTRA = 'pip install "tokenclient-sdk[aiohttp]"'
 
 
-def async_http_client(
-    backend: HttpBackend, *, timeout: httpx.Timeout, limits: httpx.Limits
-) -> httpx.AsyncClient:
-    """The ``httpx.AsyncClient`` of ``backend`` (checked: a clear error for a bad one)."""
-    if backend == "httpx":
-        return httpx.AsyncClient(timeout=timeout, limits=limits)
-    if backend != "aiohttp":
+def check_backend(backend: str | None, http_client: object) -> None:
+    """Refuse an unknown ``http_backend``, or one given together with ``http_client``."""
+    if backend is None:
+        return
+    if backend not in HTTP_BACKENDS:
         raise ConfigurationError(
             f"http_backend: expected one of {', '.join(map(repr, HTTP_BACKENDS))}, got {backend!r}"
         )
+    if http_client is not None:
+        raise ConfigurationError(
+            "http_backend and http_client: give one or the other (http_backend picks the "
+            "transport of the http client tokenclient makes)"
+        )
+
+
+def make_http(
+    backend: HttpBackend, *, timeout: httpx.Timeout, limits: httpx.Limits
+) -> httpx.Client:
+    """The sync client's ``httpx.Client``: httpx's own pool (aiohttp has no sync client)."""
+    if backend != "httpx":
+        raise ConfigurationError(
+            "http_backend='aiohttp' is for AsyncTokenClient: aiohttp has no synchronous client"
+        )
+    return httpx.Client(timeout=timeout, limits=limits)
+
+
+def async_make_http(
+    backend: HttpBackend, *, timeout: httpx.Timeout, limits: httpx.Limits
+) -> httpx.AsyncClient:
+    """The async client's ``httpx.AsyncClient`` on ``backend``."""
+    if backend == "httpx":
+        return httpx.AsyncClient(timeout=timeout, limits=limits)
     if find_spec("httpx_aiohttp") is None or find_spec("aiohttp") is None:
         raise ConfigurationError(f"http_backend='aiohttp' needs the aiohttp extra: {_EXTRA}")
     refuse_trio("built")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 import httpx
 from typing_extensions import Self, override
 
-from ._backends import HttpBackend, async_http_client
+from ._backends import HttpBackend, async_make_http, check_backend, make_http
 from ._config import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -246,6 +246,10 @@ class TokenClient(_ClientBase, CustomRequests):
         attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
             a non-streamed answer); ``None`` (default): the read timeout. See
             ``docs/reliability.md``.
+        http_backend: ``"httpx"`` (default: httpx's own pool) or, for ``AsyncTokenClient``
+            only, ``"aiohttp"`` (the ``httpx-aiohttp`` transport, ``pip install
+            "tokenclient-sdk[aiohttp]"``: several times the throughput at high concurrency;
+            asyncio only). Not together with ``http_client``. See ``docs/performance.md``.
     """
 
     _http_kind = httpx.Client
@@ -266,7 +270,9 @@ class TokenClient(_ClientBase, CustomRequests):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         attempt_timeout: float | None = None,
+        http_backend: HttpBackend | None = None,
     ) -> None:
+        check_backend(http_backend, http_client)
         settings = _Settings(
             api_key=api_key,
             base_url=base_url,
@@ -290,7 +296,9 @@ class TokenClient(_ClientBase, CustomRequests):
                 clock=lambda: runtime.monotonic(),  # noqa: PLW0108
                 sleep=lambda seconds: runtime.limiter_sleep(seconds),  # noqa: PLW0108
             )
-        self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=_LIMITS)
+        self._http = http_client or make_http(
+            http_backend or "httpx", timeout=self._config.timeout, limits=_LIMITS
+        )
         self._requester = Requester(self._http, limiter=limiter, runtime=runtime)
 
     @cached_property
@@ -437,8 +445,8 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         attempt_timeout: Total seconds one attempt may take (connect, headers, whole body of
             a non-streamed answer); ``None`` (default): the read timeout. See
             ``docs/reliability.md``.
-        http_backend: ``"httpx"`` (default: httpx's own pool, asyncio and trio) or
-            ``"aiohttp"`` (the ``httpx-aiohttp`` transport, ``pip install
+        http_backend: ``"httpx"`` (default: httpx's own pool) or, for ``AsyncTokenClient``
+            only, ``"aiohttp"`` (the ``httpx-aiohttp`` transport, ``pip install
             "tokenclient-sdk[aiohttp]"``: several times the throughput at high concurrency;
             asyncio only). Not together with ``http_client``. See ``docs/performance.md``.
     """
@@ -463,11 +471,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         attempt_timeout: float | None = None,
         http_backend: HttpBackend | None = None,
     ) -> None:
-        if http_backend is not None and http_client is not None:
-            raise ConfigurationError(
-                "http_backend and http_client: give one or the other (http_backend picks the "
-                "transport of the http client tokenclient makes)"
-            )
+        check_backend(http_backend, http_client)
         settings = _Settings(
             api_key=api_key,
             base_url=base_url,
@@ -491,7 +495,7 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
                 clock=lambda: runtime.monotonic(),  # noqa: PLW0108
                 sleep=lambda seconds: runtime.async_limiter_sleep(seconds),  # noqa: PLW0108
             )
-        self._http = http_client or async_http_client(
+        self._http = http_client or async_make_http(
             http_backend or "httpx", timeout=self._config.timeout, limits=_LIMITS
         )
         self._requester = AsyncRequester(self._http, limiter=limiter, runtime=runtime)
