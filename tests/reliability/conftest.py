@@ -33,12 +33,13 @@ def kind(mode: str) -> Kind:
 
 
 @pytest.fixture(autouse=True)
-def _http_backend(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Mode ``aiohttp`` (asyncio only): the async client on ``http_backend="aiohttp"``.
 
-    A module opts in by parametrizing ``mode`` with :data:`MODES_WITH_AIOHTTP`.
+    A module opts in by parametrizing ``mode`` with :data:`MODES_WITH_AIOHTTP`. Only tests that
+    use ``mode`` (directly or through ``kind``) look at it: the others are not multiplied by it.
     """
-    if mode == "aiohttp":
+    if "mode" in request.fixturenames and request.getfixturevalue("mode") == "aiohttp":
         monkeypatch.setattr(harness, "HTTP_BACKEND", "aiohttp")
 
 
