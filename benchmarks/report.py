@@ -8,11 +8,11 @@ baseline measured in the same round: the ratio shown is the median over rounds o
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from benchmarks.plan import Row, Sizes, Suite
 
-__all__ = ["Results", "Summary", "format_table", "summarize", "to_json"]
+__all__ = ["Results", "Summary", "format_table", "misses", "summarize", "to_json"]
 
 Results = dict[str, dict[str, list[dict[str, float] | None]]]
 """Job key -> client -> one metrics dict per round (``None``: the client cannot run it)."""
@@ -32,6 +32,15 @@ class Summary:
     """Client -> median over rounds of ``value / baseline value`` (``None`` without one)."""
     rounds: dict[str, list[float]]
     """Client -> the per-round values the medians come from."""
+    paired: dict[str, list[float]] = field(default_factory=dict[str, list[float]])
+    """Client -> the per-round ratios ``ratios`` is the median of (their spread)."""
+
+    def verdict(self, suite: Suite) -> tuple[str, float | None] | None:
+        """``(client, ratio)`` the row's target is checked on, or ``None`` without a target."""
+        if self.row.target is None:
+            return None
+        client = self.row.client or suite.target_client
+        return client, self.ratios.get(client)
 
 
 def _round_values(row: Row, results: Results, client: str) -> list[float | None]:
@@ -68,6 +77,7 @@ def summarize(suite: Suite, sizes: Sizes, results: Results, clients: list[str]) 
         values: dict[str, float | None] = {}
         ratios: dict[str, float | None] = {}
         rounds: dict[str, list[float]] = {}
+        paired_by_client: dict[str, list[float]] = {}
         for client in clients:
             own = _round_values(row, results, client)
             values[client] = _median(own)
@@ -80,7 +90,8 @@ def summarize(suite: Suite, sizes: Sizes, results: Results, clients: list[str]) 
                 for v, b in zip(own, base, strict=False)
             ]
             ratios[client] = _median(paired)
-        summaries.append(Summary(row, label, values, ratios, rounds))
+            paired_by_client[client] = [r for r in paired if r is not None]
+        summaries.append(Summary(row, label, values, ratios, rounds, paired_by_client))
     return summaries
 
 
@@ -92,8 +103,28 @@ def _number(value: float | None) -> str:
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
 
 
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
+def _ratio(value: float | None, paired: list[float] | None = None) -> str:
+    if value is None:
+        return "-"
+    if paired and len(paired) > 1:
+        return f"{value:.2f}x [{min(paired):.2f}-{max(paired):.2f}]"
+    return f"{value:.2f}x"
+
+
+def misses(suite: Suite, summaries: list[Summary]) -> list[str]:
+    """One line per row whose target is missed (or could not be measured): ``--check``."""
+    out: list[str] = []
+    for summary in summaries:
+        verdict = summary.verdict(suite)
+        if verdict is None:
+            continue
+        client, ratio = verdict
+        target = summary.row.target
+        if ratio is None:
+            out.append(f"{summary.label}: {client} not measured (target <={target}x)")
+        elif target is not None and ratio > target:
+            out.append(f"{summary.label}: {client} at {ratio:.2f}x, target <={target}x")
+    return out
 
 
 def format_table(suite: Suite, summaries: list[Summary], clients: list[str]) -> str:
@@ -109,13 +140,16 @@ def format_table(suite: Suite, summaries: list[Summary], clients: list[str]) -> 
         cells = [summary.label, row.unit, _number(summary.values[clients[0]])]
         for client in clients[1:]:
             ratio = summary.ratios[client]
-            cells += [_number(summary.values[client]), _ratio(ratio)]
+            cells += [_number(summary.values[client]), _ratio(ratio, summary.paired.get(client))]
             if client == suite.target_client:
-                if row.target is None:
+                checked = summary.verdict(suite)
+                if checked is None or row.target is None:
                     cells += ["", ""]
                 else:
-                    verdict = "" if ratio is None else ("ok" if ratio <= row.target else "OVER")
-                    cells += [f"<={row.target:.1f}x", verdict]
+                    other, value = checked
+                    verdict = "" if value is None else ("ok" if value <= row.target else "OVER")
+                    whose = "" if other == client else f" ({other})"
+                    cells += [f"<={row.target:g}x{whose}", verdict]
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text: list[str] = []
@@ -154,6 +188,7 @@ def to_json(
                 "target": s.row.target,
                 "values": s.values,
                 "ratios": s.ratios,
+                "paired_ratios": s.paired,
                 "rounds": s.rounds,
             }
             for s in summaries

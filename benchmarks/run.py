@@ -20,13 +20,19 @@ from pathlib import Path
 
 from benchmarks.drivers import IMPORTS
 from benchmarks.plan import IMPORT_SNIPPETS, READY_SNIPPETS, SUITES, Job, Sizes, sizes_for
-from benchmarks.report import Results, format_table, summarize, to_json
+from benchmarks.report import Results, format_table, misses, summarize, to_json
 
 __all__ = ["ENV", "ROOT", "available_clients", "bench_server", "main", "measure"]
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PYTHONPATH": str(ROOT)}
-"""The environment of the server and driver processes (the repository root importable)."""
+ENV = {
+    **os.environ,
+    "NO_PROXY": "127.0.0.1,localhost",
+    "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+}
+"""The environment of the server and driver processes: this tree's ``src`` first (the code
+measured is the checkout's, whatever copy of tokenclient the interpreter has installed), then
+the repository root (``benchmarks``)."""
 _TIMER = "import time; t = time.perf_counter(); {0}; print((time.perf_counter() - t) * 1e3)"
 
 
@@ -151,7 +157,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=None, help="override the round count")
     parser.add_argument("--clients", default=None, help="comma-separated subset of clients")
     parser.add_argument("--json", type=Path, default=None, help="also save results here")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="run the 'check' suite and exit 1 when a target of issue 20 is missed",
+    )
     args = parser.parse_args(argv)
+    if args.check:
+        args.suite = "check"
     suite = SUITES[args.suite]
     sizes = sizes_for(quick=args.quick, rounds=args.rounds)
     wanted = suite.clients
@@ -173,6 +186,13 @@ def main(argv: list[str] | None = None) -> None:
         document = to_json(args.suite, sizes, summaries, clients, meta)
         args.json.write_text(json.dumps(document, indent=2) + "\n")
         print(f"bench: results saved to {args.json}", file=sys.stderr)
+    if args.check:
+        missed = misses(suite, summaries)
+        for line in missed:
+            print(f"bench: MISSED {line}", file=sys.stderr)
+        if missed:
+            raise SystemExit(1)
+        print("bench: every target met", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from benchmarks.plan import SUITES, Job, sizes_for
-from benchmarks.report import Results, format_table, summarize
+from benchmarks.report import Results, format_table, misses, summarize
 from benchmarks.run import ENV, ROOT, available_clients, bench_server
 
 _SIZES = {
@@ -54,7 +54,7 @@ def test_server_serves_canned_replies(base_url: str) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("client", ["httpx", "tokenclient"])
+@pytest.mark.parametrize("client", ["httpx", "tokenclient", "tokenclient-router"])
 @pytest.mark.parametrize("scenario", sorted(_SIZES))
 def test_driver_reports_numbers(base_url: str, client: str, scenario: str) -> None:
     args = [sys.executable, "-m", "benchmarks.drivers", client, scenario]
@@ -111,3 +111,29 @@ def test_every_job_of_every_suite_is_a_known_scenario() -> None:
 def test_scripts_bench_is_executable() -> None:
     script = Path(ROOT, "scripts", "bench")
     assert script.stat().st_mode & 0o111
+
+
+def test_check_lists_every_missed_target_and_only_those() -> None:
+    suite = SUITES["check"]
+    sizes = sizes_for(quick=True, rounds=2)
+    clients = ["httpx", "tokenclient", "tokenclient-aiohttp"]
+    results: Results = {
+        "async_conc": {  # tokenclient 0.9x httpx's wall time: ok; its aiohttp backend 0.5x: missed
+            "httpx": [{"us_per_request": 100.0}, {"us_per_request": 200.0}],
+            "tokenclient": [{"us_per_request": 90.0}, {"us_per_request": 180.0}],
+            "tokenclient-aiohttp": [{"us_per_request": 50.0}, {"us_per_request": 100.0}],
+        },
+        "sync_stream": {
+            "httpx": [{"cpu_us_per_chunk": 10.0}, {"cpu_us_per_chunk": 10.0}],
+            "tokenclient": [{"cpu_us_per_chunk": 10.5}, {"cpu_us_per_chunk": 11.0}],
+        },
+    }
+    summaries = summarize(suite, sizes, results, clients)
+    missed = misses(suite, summaries)
+    assert any("(aiohttp)" in line and "0.50x, target <=0.4x" in line for line in missed)
+    assert not any(line.startswith("async c=50, wall/request:") for line in missed)
+    assert any(line.startswith("sync stream CPU per chunk:") for line in missed)
+    assert any("import: tokenclient not measured" in line for line in missed)
+    table = format_table(suite, summaries, clients)
+    assert "1.08x [1.05-1.10]" in table  # the median of paired ratios, with their spread
+    assert "<=0.4x (tokenclient-aiohttp)" in table

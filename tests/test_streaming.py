@@ -5,6 +5,7 @@ Each test drives the sync and the async client from one body, on asyncio and tri
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import anyio
@@ -127,6 +128,27 @@ async def _final(stream: AnyStream) -> ChatCompletion:
 
 
 @KINDS
+@pytest.mark.parametrize("coding", ["gzip", "identity", None])
+async def test_a_content_coded_stream_is_decoded(kind: Kind, coding: str | None) -> None:
+    """Plain bodies are read raw (no decoding layer); a coded one still goes through it."""
+    plain = b"".join(sse(chunk("Hel"), chunk("lo"), chunk(finish="stop")))
+    sent = gzip.compress(plain) if coding == "gzip" else plain
+    body = ScriptedStream([sent[i : i + 7] for i in range(0, len(sent), 7)])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream"}
+        if coding is not None:
+            headers["content-encoding"] = coding
+        return httpx.Response(200, headers=headers, stream=body)
+
+    client = make_client(kind, handler)
+    stream = await open_stream(client)
+    assert await collect(stream) == ["Hel", "lo", ""]
+    assert stream.response.is_closed
+    await close(client)
+
+
+@KINDS
 async def test_get_final_completion_consumes_the_rest(kind: Kind) -> None:
     body = ScriptedStream(sse(chunk("a"), chunk("b"), chunk("c", finish="length")))
     client = make_client(kind, streaming(body))
@@ -166,6 +188,32 @@ async def test_error_event_raises_after_the_chunks_before_it(kind: Kind) -> None
 
 
 @KINDS
+@pytest.mark.parametrize(
+    "event",
+    [
+        chunk("b", error={"message": "cut off upstream"}),  # a chunk that also carries an error
+        {"error": {"message": "cut off upstream"}},  # an error object, not a chunk
+        "data: [DONE]\n\n",
+    ],
+    ids=["chunk-with-error", "error-object", "done"],
+)
+async def test_one_event_per_piece_keeps_every_rule(kind: Kind, event: object) -> None:
+    """Servers send one event per network piece: the fast path must not skip any check."""
+    body = ScriptedStream(sse(chunk("a"), event, chunk("c"), done=False))
+    client = make_client(kind, streaming(body))
+    stream = await open_stream(client)
+    got: list[str] = []
+    if isinstance(event, str):
+        assert await collect(stream, into=got) == ["a"]  # nothing after [DONE]
+    else:
+        with pytest.raises(APIStreamError, match="cut off upstream"):
+            await collect(stream, into=got)
+        assert got == ["a"]
+    assert stream.response.is_closed
+    await close(client)
+
+
+@KINDS
 async def test_named_error_event(kind: Kind) -> None:
     body = ScriptedStream(
         sse(chunk("a"), 'event: error\ndata: {"message": "quota"}\n\n', done=False)
@@ -190,6 +238,7 @@ async def test_dropped_connection_mid_stream_is_not_retried(kind: Kind) -> None:
         await collect(stream, into=got)
     assert got == ["a"]
     assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
+    assert info.value.__cause__.request is seen[0]  # set, as httpx's own readers do
     assert len(seen) == 1
     assert stream.response.is_closed
     await close(client)

@@ -16,6 +16,7 @@ CLIENTS: dict[str, str] = {
     "aiohttp": "benchmarks.drivers.client_aiohttp",
     "httpx-aiohttp": "benchmarks.drivers.client_httpx_aiohttp",
     "tokenclient-aiohttp": "benchmarks.drivers.client_tokenclient_aiohttp",
+    "tokenclient-router": "benchmarks.drivers.client_tokenclient_router",
 }
 """Client name -> the driver module that implements it."""
 
@@ -26,5 +27,6 @@ IMPORTS: dict[str, str] = {
     "aiohttp": "aiohttp",
     "httpx-aiohttp": "httpx_aiohttp",
     "tokenclient-aiohttp": "httpx_aiohttp",
+    "tokenclient-router": "tokenclient",
 }
 """Client name -> the module that must be importable for the client to run."""

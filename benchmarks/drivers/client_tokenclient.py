@@ -10,9 +10,13 @@ from benchmarks.payloads import CHUNK_HEADER, MODEL, conversation
 from tokenclient import AsyncTokenClient, TokenClient
 
 if TYPE_CHECKING:  # importing ``tokenclient.types`` at run time would load every model
+    from tokenclient import AsyncRouter, Router
     from tokenclient.types import ChatCompletionMessageParam
 
-__all__ = ["TokenclientAsync", "TokenclientSync", "async_client", "sync_client"]
+__all__ = ["ROUTED", "TokenclientAsync", "TokenclientSync", "async_client", "sync_client"]
+
+ROUTED = "bench"
+"""The logical model name a router driver serves (one route: the bench server's model)."""
 
 
 def _messages(count: int) -> list[ChatCompletionMessageParam]:
@@ -21,22 +25,24 @@ def _messages(count: int) -> list[ChatCompletionMessageParam]:
 
 
 class TokenclientSync:
-    """Chat completions through ``TokenClient``."""
+    """Chat completions through ``TokenClient`` (or a ``Router`` over it)."""
 
-    def __init__(self, client: TokenClient, messages: int) -> None:
+    def __init__(self, client: TokenClient, messages: int, router: Router | None = None) -> None:
         self._client = client
+        self._api: TokenClient | Router = router or client
+        self._model = MODEL if router is None else ROUTED
         self._messages = _messages(messages)
 
     def request(self) -> int:
         """One chat completion."""
-        reply = self._client.chat.completions.create(model=MODEL, messages=self._messages)
+        reply = self._api.chat.completions.create(model=self._model, messages=self._messages)
         return len(reply.choices[0].message.content or "")
 
     def stream(self, chunks: int) -> int:
         """One streamed completion, chunk by chunk."""
         seen = 0
-        with self._client.chat.completions.create(
-            model=MODEL,
+        with self._api.chat.completions.create(
+            model=self._model,
             messages=self._messages,
             stream=True,
             extra_headers={CHUNK_HEADER: str(chunks)},
@@ -52,22 +58,26 @@ class TokenclientSync:
 
 
 class TokenclientAsync:
-    """Chat completions through ``AsyncTokenClient``."""
+    """Chat completions through ``AsyncTokenClient`` (or an ``AsyncRouter`` over it)."""
 
-    def __init__(self, client: AsyncTokenClient, messages: int) -> None:
+    def __init__(
+        self, client: AsyncTokenClient, messages: int, router: AsyncRouter | None = None
+    ) -> None:
         self._client = client
+        self._api: AsyncTokenClient | AsyncRouter = router or client
+        self._model = MODEL if router is None else ROUTED
         self._messages = _messages(messages)
 
     async def request(self) -> int:
         """One chat completion."""
-        reply = await self._client.chat.completions.create(model=MODEL, messages=self._messages)
+        reply = await self._api.chat.completions.create(model=self._model, messages=self._messages)
         return len(reply.choices[0].message.content or "")
 
     async def stream(self, chunks: int) -> int:
         """One streamed completion, chunk by chunk."""
         seen = 0
-        async with await self._client.chat.completions.create(
-            model=MODEL,
+        async with await self._api.chat.completions.create(
+            model=self._model,
             messages=self._messages,
             stream=True,
             extra_headers={CHUNK_HEADER: str(chunks)},

@@ -1,18 +1,23 @@
-"""tokenclient on the httpx-aiohttp transport (async only): the concurrency question."""
+"""tokenclient on its aiohttp backend (async only): ``AsyncTokenClient(http_backend="aiohttp")``.
+
+The one-argument option a user switches on (``pip install "tokenclient-sdk[aiohttp]"``); the
+pool is tokenclient's own (100 connections, all kept alive), as in the other drivers.
+"""
 
 from __future__ import annotations
 
 from benchmarks.drivers import client_tokenclient
-from benchmarks.drivers.client_httpx_aiohttp import aiohttp_http_client
+from tokenclient import AsyncTokenClient
 
 __all__ = ["async_client", "sync_client"]
 
 
 def sync_client(base_url: str, messages: int) -> None:
-    """The aiohttp transport is async only."""
+    """The aiohttp backend is async only."""
     return None
 
 
 def async_client(base_url: str, messages: int) -> client_tokenclient.TokenclientAsync:
-    """tokenclient over the aiohttp transport; call inside the event loop."""
-    return client_tokenclient.async_client(base_url, messages, http_client=aiohttp_http_client())
+    """tokenclient on the aiohttp backend; call inside the event loop."""
+    client = AsyncTokenClient(api_key="sk-bench", base_url=base_url, http_backend="aiohttp")
+    return client_tokenclient.TokenclientAsync(client, messages)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 import httpx
 from typing_extensions import Self, override
 
+from ._backends import HttpBackend, async_make_http, check_backend, make_http
 from ._config import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -379,6 +380,10 @@ class TokenClient(_ClientBase, CustomRequests):
             settles against its ``usage``); ``None`` for no limit.
         limits_lease_ttl: Seconds a store keeps the concurrency slot of a process that died
             (default 60); renewed every third of it while a request is open.
+        http_backend: ``"httpx"`` (default: httpx's own pool) or, for ``AsyncTokenClient``
+            only, ``"aiohttp"`` (the ``httpx-aiohttp`` transport, ``pip install
+            "tokenclient-sdk[aiohttp]"``: several times the throughput at high concurrency;
+            asyncio only). Not together with ``http_client``. See ``docs/performance.md``.
     """
 
     _http_kind = httpx.Client
@@ -408,8 +413,10 @@ class TokenClient(_ClientBase, CustomRequests):
         limits_scope: str | None = None,
         tokens_per_minute: float | None = None,
         limits_lease_ttl: float = DEFAULT_LEASE_TTL,
+        http_backend: HttpBackend | None = None,
     ) -> None:
         proxy = _proxy(proxy, http_client)
+        check_backend(http_backend, http_client)
         settings = _Settings(
             api_key=api_key,
             base_url=base_url,
@@ -445,8 +452,8 @@ class TokenClient(_ClientBase, CustomRequests):
                 sleep=lambda seconds: runtime.limiter_sleep(seconds),  # noqa: PLW0108
                 shared=shared,
             )
-        self._http = http_client or httpx.Client(
-            timeout=self._config.timeout, limits=_LIMITS, proxy=proxy
+        self._http = http_client or make_http(
+            http_backend or "httpx", timeout=self._config.timeout, limits=_LIMITS, proxy=proxy
         )
         self._requester = Requester(self._http, limiter=limiter, runtime=runtime)
 
@@ -714,6 +721,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
             settles against its ``usage``); ``None`` for no limit.
         limits_lease_ttl: Seconds a store keeps the concurrency slot of a process that died
             (default 60); renewed every third of it while a request is open.
+        http_backend: ``"httpx"`` (default: httpx's own pool) or, for ``AsyncTokenClient``
+            only, ``"aiohttp"`` (the ``httpx-aiohttp`` transport, ``pip install
+            "tokenclient-sdk[aiohttp]"``: several times the throughput at high concurrency;
+            asyncio only). Not together with ``http_client``. See ``docs/performance.md``.
     """
 
     _http_kind = httpx.AsyncClient
@@ -743,8 +754,10 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
         limits_scope: str | None = None,
         tokens_per_minute: float | None = None,
         limits_lease_ttl: float = DEFAULT_LEASE_TTL,
+        http_backend: HttpBackend | None = None,
     ) -> None:
         proxy = _proxy(proxy, http_client)
+        check_backend(http_backend, http_client)
         settings = _Settings(
             api_key=api_key,
             base_url=base_url,
@@ -780,8 +793,8 @@ class AsyncTokenClient(_ClientBase, AsyncCustomRequests):
                 sleep=lambda seconds: runtime.async_limiter_sleep(seconds),  # noqa: PLW0108
                 shared=shared,
             )
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._config.timeout, limits=_LIMITS, proxy=proxy
+        self._http = http_client or async_make_http(
+            http_backend or "httpx", timeout=self._config.timeout, limits=_LIMITS, proxy=proxy
         )
         self._requester = AsyncRequester(self._http, limiter=limiter, runtime=runtime)
 

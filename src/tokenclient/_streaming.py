@@ -44,6 +44,32 @@ _DRAIN_LIMIT = 64 * 1024
 """After ``[DONE]``, read at most this much more so the connection can go back to the pool."""
 
 
+def _plain(response: httpx.Response) -> bool:
+    """The body can be read as it comes: no content coding, not read already."""
+    if response.is_stream_consumed:
+        return False  # ``iter_bytes`` hands out what was read
+    coding = response.headers.get("content-encoding")
+    return coding is None or coding.strip().lower() in ("", "identity")
+
+
+def _pieces(response: httpx.Response) -> Iterator[bytes]:
+    """The body's pieces: straight from the connection when there is nothing to decode.
+
+    A stream is read once, start to end, and closed by its owner, so the bookkeeping layers of
+    ``iter_bytes``/``iter_raw`` (one generator each, per piece) are skipped when they would
+    only pass the pieces on.
+    """
+    stream = response.stream
+    if _plain(response) and isinstance(stream, httpx.SyncByteStream):
+        return iter(stream)
+    return response.iter_bytes()
+
+
+def _apieces(response: httpx.Response) -> AsyncIterator[bytes]:
+    """:func:`_pieces` for an async response."""
+    return response.aiter_raw() if _plain(response) else response.aiter_bytes()
+
+
 def _ignore(chunk: object) -> None:
     """The fold of a stream whose chunks are not chat chunks (``client.post(stream=True)``)."""
 
@@ -113,7 +139,7 @@ class Stream(Generic[ChunkT]):
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
         )
-        self._bytes = response.iter_bytes()
+        self._bytes = _pieces(response)
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
@@ -151,6 +177,7 @@ class Stream(Generic[ChunkT]):
                 if self._parser.done:
                     self._finish()
         except httpx.TransportError as exc:
+            exc.request = self.response.request  # read past httpx's layer that would set it
             self._error = error = connection_error(exc, self.response.request)
             self.close()
             raise error from exc
@@ -267,7 +294,7 @@ class AsyncStream(Generic[ChunkT]):
         self._parser = ChunkParser(
             model, response, idle_timeout=idle_timeout, now=clock(), max_event_bytes=max_event_bytes
         )
-        self._bytes = response.aiter_bytes()
+        self._bytes = _apieces(response)
         self._ready: deque[ChunkT] = deque()
         self._accumulator = ChatCompletionAccumulator(max_bytes=max_fold_bytes)
         # Streams carry chat chunks; the cast is made once here, not once per chunk.
@@ -305,6 +332,7 @@ class AsyncStream(Generic[ChunkT]):
                 if self._parser.done:
                     await self._finish()
         except httpx.TransportError as exc:
+            exc.request = self.response.request  # read past httpx's layer that would set it
             self._error = error = connection_error(exc, self.response.request)
             await self.close()
             raise error from exc

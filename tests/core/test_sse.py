@@ -428,3 +428,41 @@ def test_flush_raises_when_the_cap_was_passed() -> None:
         decoder.feed(b"data: " + b"a" * 20)
     with pytest.raises(EventTooLarge):
         decoder.flush()
+
+
+# -- one event per feed: the hot path must not skip what came before -------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        (b"", [ev("x")]),  # the first feed: a BOM could still be coming
+        (b"data: a\n\n", [ev("a"), ev("x")]),
+        (b"event: delta\n", [ev("x", event="delta")]),  # a pending event name
+        (b"retry: 5\n", [ev("x", retry=5)]),
+        (b"id: 7\n\n", [ev("x", id="7")]),  # an id without data: kept for the next event
+        (b"data: a\n", [ev("a\nx")]),  # a pending data line joins this event
+        (b"data: a\r", [ev("a\nx")]),  # a CR whose LF could start this feed
+        (b"data: pa", [ev("padata: x")]),  # a partial line: this feed continues it
+    ],
+)
+def test_a_lone_data_event_after_any_state(before: bytes, expected: list[ServerSentEvent]) -> None:
+    decoder = SSEDecoder()
+    events = decoder.feed(before)
+    events += decoder.feed(b"data: x\n\n")
+    assert events + decoder.flush() == expected
+
+
+def test_a_lone_data_event_past_the_cap_is_refused() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    assert decoder.feed(b"data: ok\n\n") == [ev("ok")]
+    with pytest.raises(EventTooLarge):
+        decoder.feed(b"data: " + b"a" * 200 + b"\n\n")
+
+
+def test_raw_events_carry_the_bytes_as_sent() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed_raw(b"data: \xc3\xa9\n\n") == [(None, b"\xc3\xa9", None, None)]
+    assert decoder.feed_raw(b"event: e\ndata: \xff\n\n") == [("e", b"\xff", None, None)]
+    assert decoder.feed(b"data: \xff\n\n") == [ev("\ufffd")]
+    assert decoder.flush_raw() == []

@@ -1,6 +1,7 @@
 """TokenClient and AsyncTokenClient against the bundled server on a real loopback socket.
 
-One test body drives both clients (``kind``); async runs on asyncio and trio. The server
+One test body drives both clients (``kind``); async runs on asyncio and trio, and on the
+aiohttp backend (asyncio). The server
 finishes video tasks in 0.3 s and hints 0.1 s between polls, so the suite stays fast.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from typing import Literal
 
 import anyio
 import anyio.to_thread
@@ -27,16 +29,38 @@ from tokenclient import (
     Stream,
     TokenClient,
 )
+from tokenclient._backends import HttpBackend
 from tokenclient.testing import FakeAPI, sample_png, serve
 from tokenclient.types import ChatCompletionMessageParam
 from tokenclient.types.chat import ChatCompletion, ChatCompletionChunk
 from tokenclient.types.chat_params import ChatCompletionStreamOptionsParam
 from tokenclient.types.videos import VideoTask
 
-from ..support import AnyClient, Kind, resolve
+from ..support import AnyClient, resolve
 
 pytestmark = pytest.mark.anyio
-KINDS = pytest.mark.parametrize("kind", ["sync", "async"])
+Kind = Literal["sync", "async", "aiohttp"]
+"""The client a test drives: ``aiohttp`` is the async one on ``http_backend="aiohttp"``."""
+
+
+@pytest.fixture(params=["sync", "asyncio", "trio", "aiohttp"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """The sync client once; the async one on asyncio, on trio, and on the aiohttp backend."""
+    return str(request.param)
+
+
+@pytest.fixture
+def anyio_backend(mode: str) -> str:
+    """The event loop: aiohttp (and the sync client's test body) on asyncio."""
+    return "trio" if mode == "trio" else "asyncio"
+
+
+@pytest.fixture
+def kind(mode: str) -> Kind:
+    """Which client the test body drives."""
+    return "sync" if mode == "sync" else "aiohttp" if mode == "aiohttp" else "async"
+
+
 KEY = "sk-e2e-clients"
 HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello over a real socket"}]
 AnyStream = Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk]
@@ -59,7 +83,10 @@ def client_of(kind: Kind, base_url: str, *, key: str = KEY, max_retries: int = 2
     """A real client (its own connection pool) of ``kind``."""
     if kind == "sync":
         return TokenClient(api_key=key, base_url=base_url, max_retries=max_retries)
-    return AsyncTokenClient(api_key=key, base_url=base_url, max_retries=max_retries)
+    backend: HttpBackend = "aiohttp" if kind == "aiohttp" else "httpx"
+    return AsyncTokenClient(
+        api_key=key, base_url=base_url, max_retries=max_retries, http_backend=backend
+    )
 
 
 async def open_stream(
@@ -116,7 +143,6 @@ def client_port(stream: AnyStream) -> int:
     return int(address[1])
 
 
-@KINDS
 async def test_chat_plain_streamed_and_folded(kind: Kind, base_url: str) -> None:
     client = client_of(kind, base_url)
     try:
@@ -147,7 +173,6 @@ async def test_chat_plain_streamed_and_folded(kind: Kind, base_url: str) -> None
         await resolve(client.close())
 
 
-@KINDS
 async def test_models_and_images(kind: Kind, base_url: str) -> None:
     client = client_of(kind, base_url)
     try:
@@ -175,7 +200,6 @@ async def test_models_and_images(kind: Kind, base_url: str) -> None:
         await resolve(client.close())
 
 
-@KINDS
 async def test_video_create_and_wait(kind: Kind, base_url: str) -> None:
     seen: list[VideoTask] = []
     client = client_of(kind, base_url)
@@ -200,7 +224,6 @@ async def test_video_create_and_wait(kind: Kind, base_url: str) -> None:
     assert await fetch(url)
 
 
-@KINDS
 async def test_wrong_key_is_an_authentication_error(kind: Kind, base_url: str) -> None:
     client = client_of(kind, base_url, key="sk-wrong")
     try:
@@ -213,7 +236,6 @@ async def test_wrong_key_is_an_authentication_error(kind: Kind, base_url: str) -
     assert (caught.value.request_id or "").startswith("req_")
 
 
-@KINDS
 @pytest.mark.parametrize(
     "fault",
     [
@@ -240,7 +262,6 @@ async def test_status_faults_raise_their_class_after_retrying_what_may_be_retrie
     assert len(api.requests) - before == (1 if status == 402 else 3)  # 402 is never retried
 
 
-@KINDS
 @pytest.mark.parametrize(
     ("model", "error"), [("stream-error", APIStreamError), ("stream-drop", APIConnectionError)]
 )
@@ -259,7 +280,6 @@ async def test_a_broken_stream_raises_after_its_first_chunks(
     assert text_of(chunks).startswith("You said:")
 
 
-@KINDS
 async def test_sequential_streams_reuse_one_connection(kind: Kind, base_url: str) -> None:
     client = client_of(kind, base_url)
     ports: set[int] = set()

@@ -75,14 +75,19 @@ def _lines(event: _Event, draw: st.DrawFn) -> list[str]:
 
 
 @st.composite
-def _streams(draw: st.DrawFn) -> tuple[bytes, list[ServerSentEvent]]:
-    """A stream of generated events and the events a decoder must return for it."""
+def _event_pieces(draw: st.DrawFn) -> tuple[list[bytes], list[ServerSentEvent]]:
+    """A stream of generated events, one piece per event, and the events a decoder must return.
+
+    A piece holds an event's lines and the blank line after it (the first also the byte order
+    mark, if any): how servers frame a stream, one event per HTTP chunk.
+    """
     events = draw(st.lists(_events, max_size=6))
-    text: list[str] = []
+    pieces: list[bytes] = []
     expected: list[ServerSentEvent] = []
     last_id: str | None = None
     ending = ""
     for index, event in enumerate(events):
+        text: list[str] = []
         for line in _lines(event, draw):
             ending = draw(_newline)
             text.append(line + ending)
@@ -95,8 +100,17 @@ def _streams(draw: st.DrawFn) -> tuple[bytes, list[ServerSentEvent]]:
         if not last or draw(st.booleans()):  # the last blank line may be missing
             # After a CR, a lone LF would only complete that CRLF, not make a blank line.
             text.append(draw(st.sampled_from(["\r", "\r\n"]) if ending == "\r" else _newline))
-    bom = b"\xef\xbb\xbf" if draw(st.booleans()) else b""
-    return bom + "".join(text).encode(), expected
+        pieces.append("".join(text).encode())
+    if draw(st.booleans()) and pieces:
+        pieces[0] = b"\xef\xbb\xbf" + pieces[0]
+    return pieces, expected
+
+
+@st.composite
+def _streams(draw: st.DrawFn) -> tuple[bytes, list[ServerSentEvent]]:
+    """A stream of generated events and the events a decoder must return for it."""
+    pieces, expected = draw(_event_pieces())
+    return b"".join(pieces), expected
 
 
 def _decode(stream: bytes, cuts: list[int]) -> list[ServerSentEvent]:
@@ -122,6 +136,20 @@ def test_generated_events_come_back_whatever_the_cuts(
 def test_byte_by_byte_equals_whole(stream: tuple[bytes, list[ServerSentEvent]]) -> None:
     data, expected = stream
     assert _decode(data, list(range(len(data)))) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(stream=_event_pieces())
+def test_one_event_per_feed_as_servers_frame_them(
+    stream: tuple[list[bytes], list[ServerSentEvent]],
+) -> None:
+    """Whole events fed one at a time (the decoder's fast path for a lone ``data:`` event)."""
+    pieces, expected = stream
+    decoder = SSEDecoder()
+    events: list[ServerSentEvent] = []
+    for piece in pieces:
+        events += decoder.feed(piece)
+    assert events + decoder.flush() == expected
 
 
 @settings(max_examples=300, deadline=None)

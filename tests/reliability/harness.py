@@ -6,12 +6,14 @@ and trio. Retry sleeps are recorded, not slept, so retries cost only their timeo
 
 from __future__ import annotations
 
+import aiohttp
 import anyio
 import anyio.lowlevel
-import httpcore
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from tokenclient import AsyncStream, AsyncTokenClient, Stream, TokenClient
+from tokenclient._backends import HttpBackend
 from tokenclient.types import ChatCompletionMessageParam
 from tokenclient.types.chat import ChatCompletion, ChatCompletionChunk
 
@@ -49,6 +51,10 @@ HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 AnyStream = Stream[ChatCompletionChunk] | AsyncStream[ChatCompletionChunk]
 
 _sleeps: dict[int, list[float]] = {}
+
+HTTP_BACKEND: HttpBackend = "httpx"
+"""The async clients' ``http_backend``; a test module parametrizing ``mode`` over ``aiohttp``
+sets it for the test (see ``tests/reliability/conftest.py``)."""
 
 
 def client_of(
@@ -92,6 +98,7 @@ def client_of(
             timeout=timeout,
             stream_idle_timeout=stream_idle_timeout,
             max_concurrency=max_concurrency,
+            http_backend=HTTP_BACKEND,
         )
         client._runtime.async_sleep = async_sleep
     client._runtime.random = lambda: 0.0
@@ -128,20 +135,35 @@ async def read_into(stream: AnyStream, into: list[str]) -> None:
             into.append(chunk.choices[0].delta.content or "")
 
 
-def pool_connections(
-    client: AnyClient,
-) -> list[httpcore.ConnectionInterface | httpcore.AsyncConnectionInterface]:
-    """The connections in ``client``'s httpcore pool (idle or busy)."""
+def pool_connections(client: AnyClient) -> list[object]:
+    """The connections in ``client``'s pool (idle or busy): httpcore's, or aiohttp's."""
     transport = client._http._transport
-    if isinstance(transport, httpx.HTTPTransport):
+    if isinstance(transport, httpx.HTTPTransport | httpx.AsyncHTTPTransport):
         return [*transport._pool.connections]
-    assert isinstance(transport, httpx.AsyncHTTPTransport)
-    return [*transport._pool.connections]
+    idle, busy = _aiohttp_pool(transport)
+    return [*idle, *busy]
+
+
+def _aiohttp_pool(transport: object) -> tuple[list[object], list[object]]:
+    """The idle and the busy connections of the aiohttp backend's connector."""
+    assert isinstance(transport, AiohttpTransport), transport
+    session = transport.client
+    if not isinstance(session, aiohttp.ClientSession) or session.closed:
+        return [], []  # no request yet, or closed
+    connector = session.connector
+    assert isinstance(connector, aiohttp.BaseConnector)
+    idle: list[object] = [protocol for queue in connector._conns.values() for protocol, _ in queue]
+    return idle, [*connector._acquired]
 
 
 def assert_pool_has_no_active_connection(client: AnyClient) -> None:
     """Every connection left in the pool is idle: nothing is still being read."""
-    busy = [c for c in pool_connections(client) if not c.is_idle()]
+    transport = client._http._transport
+    busy: list[object]
+    if isinstance(transport, httpx.HTTPTransport | httpx.AsyncHTTPTransport):
+        busy = [c for c in transport._pool.connections if not c.is_idle()]
+    else:
+        busy = _aiohttp_pool(transport)[1]
     assert busy == [], busy
 
 

@@ -21,6 +21,7 @@ from tokenclient import (
 )
 
 from ..support import Kind
+from .conftest import MODES_WITH_AIOHTTP
 from .faultserver import HTML_TITLE, FaultServer, refused_port
 from .harness import (
     KEY,
@@ -35,6 +36,14 @@ from .harness import (
 )
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=MODES_WITH_AIOHTTP)
+def mode(request: pytest.FixtureRequest) -> str:
+    """Every mode of ``conftest.py``, and the async client on the aiohttp backend."""
+    return str(request.param)
+
+
 TIMEOUT = 0.3
 
 

@@ -15,6 +15,7 @@ import pytest
 from tokenclient import AsyncTokenClient, Stream
 
 from ..support import Kind
+from .conftest import MODES_WITH_AIOHTTP
 from .faultserver import FaultServer
 from .harness import (
     SLACK,
@@ -29,7 +30,15 @@ from .harness import (
 )
 
 pytestmark = pytest.mark.anyio
-ASYNC_ONLY = pytest.mark.parametrize("mode", ["asyncio", "trio"])
+
+
+@pytest.fixture(params=MODES_WITH_AIOHTTP)
+def mode(request: pytest.FixtureRequest) -> str:
+    """Every mode of ``conftest.py``, and the async client on the aiohttp backend."""
+    return str(request.param)
+
+
+ASYNC_ONLY = pytest.mark.parametrize("mode", ["asyncio", "trio", "aiohttp"])
 
 
 @pytest.fixture

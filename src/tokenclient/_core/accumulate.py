@@ -67,6 +67,10 @@ class FoldTooLarge(ValueError):
     """The text kept for the fold passed ``max_bytes``; nothing more was kept."""
 
 
+_CONTENT_ONLY: set[str] = {"content"}
+"""The fields a delta that carries only text has set (a set: compared with a set, not mutated)."""
+
+
 def _join(parts: list[str]) -> str | None:
     return "".join(parts) if parts else None
 
@@ -239,6 +243,7 @@ class ChatCompletionAccumulator:
         "_chunks",
         "_created",
         "_extra",
+        "_first",
         "_id",
         "_max_bytes",
         "_model",
@@ -253,6 +258,7 @@ class ChatCompletionAccumulator:
         # Characters of text that may still be kept; below 0 once past ``max_bytes``.
         self._room: float = math.inf if max_bytes is None else max_bytes
         self._chunks = 0
+        self._first = True  # id, model or created still to be taken from a chunk
         self._id: str | None = None
         self._model: str | None = None
         self._created: int | None = None
@@ -265,26 +271,43 @@ class ChatCompletionAccumulator:
     def add(self, chunk: ChatCompletionChunk) -> None:
         """Fold one chunk in."""
         self._chunks += 1
-        if not self._id and chunk.id:
-            self._id = chunk.id
-        if not self._model and chunk.model:
-            self._model = chunk.model
-        if self._created is None and chunk.created is not None:
-            self._created = chunk.created
+        if self._first:  # the first id, model and created: settled after a chunk or two
+            self._add_first(chunk)
         if chunk.system_fingerprint is not None:
             self._system_fingerprint = chunk.system_fingerprint
         if chunk.service_tier is not None:
             self._service_tier = chunk.service_tier
         if chunk.usage is not None:
             self._usage = chunk.usage
-        extra = chunk.model_extra
+        extra = chunk.__pydantic_extra__  # the dict itself: `model_extra` is a property call
         if extra:
             self._extra.update(extra)
             self._extra.pop("obfuscation", None)
         room = self._room
         if room < 0:
             return  # past max_bytes: keep nothing more
-        for choice in chunk.choices:
+        choices = chunk.choices
+        if len(choices) == 1:
+            # Most chunks are one choice adding one piece of text and nothing else: fold that
+            # without the general walk over every field of the delta.
+            choice = choices[0]
+            delta = choice.delta
+            text = delta.content
+            if (
+                text is not None
+                and delta.__pydantic_fields_set__ == _CONTENT_ONLY
+                and choice.finish_reason is None
+                and choice.logprobs is None
+            ):
+                state = self._choices.get(choice.index)
+                if state is not None and text:
+                    state.content.append(text)
+                    room -= len(text)
+                    self._room = room
+                    if room < 0:
+                        self._choices.clear()  # free what was kept
+                    return
+        for choice in choices:
             state = self._choices.get(choice.index)
             if state is None:
                 state = self._choices[choice.index] = _ChoiceState(choice.index)
@@ -292,6 +315,15 @@ class ChatCompletionAccumulator:
         self._room = room
         if room < 0:
             self._choices.clear()  # free what was kept
+
+    def _add_first(self, chunk: ChatCompletionChunk) -> None:
+        if not self._id and chunk.id:
+            self._id = chunk.id
+        if not self._model and chunk.model:
+            self._model = chunk.model
+        if self._created is None and chunk.created is not None:
+            self._created = chunk.created
+        self._first = not (self._id and self._model and self._created is not None)
 
     def result(self) -> ChatCompletion:
         """The completion folded so far.

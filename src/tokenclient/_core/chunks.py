@@ -25,13 +25,13 @@ import pydantic
 from .._exceptions import APIResponseValidationError, APIStreamError, APITimeoutError
 from ..types.errors import ErrorObject
 from .response import shorten
-from .sse import DEFAULT_MAX_EVENT_BYTES, EventTooLarge, ServerSentEvent, SSEDecoder
+from .sse import DEFAULT_MAX_EVENT_BYTES, EventTooLarge, RawEvent, SSEDecoder
 
 __all__ = ["ChunkParser", "completion_chunks"]
 
 ChunkT = TypeVar("ChunkT", bound=pydantic.BaseModel)
 
-_DONE = "[DONE]"
+_DONE = b"[DONE]"
 
 
 class ChunkParser(Generic[ChunkT]):
@@ -47,7 +47,8 @@ class ChunkParser(Generic[ChunkT]):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         self._model = model
-        self._validate_json: Callable[[str], ChunkT] = model.__pydantic_validator__.validate_json
+        # The compiled validator itself, given each event's bytes as they came: no text, no dict.
+        self._validate_json: Callable[[bytes], ChunkT] = model.__pydantic_validator__.validate_json
         self._response = response
         self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         self._limit = max_event_bytes
@@ -69,9 +70,23 @@ class ChunkParser(Generic[ChunkT]):
             self._add_json(data)
             return []
         try:
-            events = self._decoder.feed(data)
+            events = self._decoder.feed_raw(data)
         except EventTooLarge as exc:
             raise self._too_large(exc) from None
+        if len(events) == 1 and not self.done:
+            # The common feed: one unnamed event holding one chunk. Anything else about it (not
+            # a chunk, an error object) is left to the general path, which reports it.
+            name, body, _, _ = events[0]
+            if name is None and body[:1] == b"{":
+                try:
+                    chunk = self._validate_json(body)
+                except pydantic.ValidationError:
+                    pass
+                else:
+                    extra = chunk.__pydantic_extra__
+                    if not extra or extra.get("error") is None:
+                        self._last_data = now
+                        return [chunk]
         chunks = self._convert(events)
         if chunks or self.done:
             self._last_data = now
@@ -90,7 +105,7 @@ class ChunkParser(Generic[ChunkT]):
         if self._json is not None:
             return self._from_json(b"".join(self._json))
         try:
-            events = self._decoder.flush()
+            events = self._decoder.flush_raw()
         except EventTooLarge as exc:
             raise self._too_large(exc) from None
         return self._convert(events)
@@ -134,46 +149,40 @@ class ChunkParser(Generic[ChunkT]):
             body=_decode(text),
         )
 
-    def _convert(self, events: list[ServerSentEvent]) -> list[ChunkT]:
+    def _convert(self, events: list[RawEvent]) -> list[ChunkT]:
         chunks: list[ChunkT] = []
+        validate = self._validate_json
         try:
-            self._convert_into(chunks, events)
+            for name, data, _, _ in events:
+                if self.done:
+                    break
+                if data[:1] != b"{" and data.strip() == _DONE:  # chunks are objects: skip strip
+                    self.done = True
+                    break
+                if name is not None and name == "error":
+                    raise self._stream_error(_text(data), whole=True)
+                try:
+                    chunk = validate(data)
+                except pydantic.ValidationError as exc:
+                    text = _text(data)
+                    # Not a chunk; an `{"error": {...}}` object has no id or choices: it lands here.
+                    if _error_field(text) is not None:
+                        raise self._stream_error(text) from None
+                    raise APIResponseValidationError(
+                        shorten(f"stream event is not a valid {self._model.__name__}: {text}"),
+                        response=self._response,
+                        body=_decode(text),
+                    ) from exc
+                extra = chunk.__pydantic_extra__
+                if extra and extra.get("error") is not None:
+                    raise self._stream_error(_text(data))
+                chunks.append(chunk)
         except (APIStreamError, APIResponseValidationError) as exc:
             if not chunks:
                 raise
             # Hand out the chunks that came before the error first; raise on the next call.
             self._error = exc
         return chunks
-
-    def _convert_into(self, chunks: list[ChunkT], events: list[ServerSentEvent]) -> None:
-        for event in events:
-            if self.done:
-                break
-            data = event.data
-            if data[:1] != "{" and data.strip() == _DONE:  # chunks are objects: skip the strip
-                self.done = True
-                break
-            if event.event == "error":
-                raise self._stream_error(data, whole=True)
-            chunk = self._parse(data)
-            extra = chunk.__pydantic_extra__
-            if extra and extra.get("error") is not None:
-                raise self._stream_error(event.data)
-            chunks.append(chunk)
-
-    def _parse(self, data: str) -> ChunkT:
-        try:
-            # The validator itself: `model_validate_json` is a Python wrapper around this call.
-            return self._validate_json(data)
-        except pydantic.ValidationError as exc:
-            # Not a chunk; an `{"error": {...}}` object has no id or choices, so it lands here.
-            if _error_field(data) is not None:
-                raise self._stream_error(data) from None
-            raise APIResponseValidationError(
-                shorten(f"stream event is not a valid {self._model.__name__}: {data}"),
-                response=self._response,
-                body=_decode(data),
-            ) from exc
 
     def _stream_error(self, data: str, *, whole: bool = False) -> APIStreamError:
         error = _error_field(data)
@@ -231,6 +240,10 @@ def completion_chunks(completion: dict[str, object]) -> list[dict[str, object]]:
     if completion.get("usage") is not None:
         chunks[-1]["usage"] = completion["usage"]
     return chunks
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
 
 
 def _decode(data: str) -> object:

@@ -19,18 +19,28 @@ as the pending buffer passes the cap, so a ``data:`` line that never ends costs 
 stream. The events a feed completed before the cap was passed are returned first; the error
 comes from the next call.
 
-Bytes are split into lines before decoding, so a multi-byte character split across feeds is
-decoded correctly; invalid UTF-8 becomes U+FFFD. Each byte is scanned a constant number of
-times, so the cost is linear however the stream is cut up, and a feed full of complete events
-is handled by a few C-level passes (``rfind``, ``decode``, ``split``) plus one cheap Python
-step per line.
+The decoder works on bytes: lines are split and fields parsed without decoding the stream, and
+:meth:`SSEDecoder.feed_raw` hands out each event's data as the bytes the server sent (what a
+JSON validator wants; no text is built). :meth:`SSEDecoder.feed` is the same decoder with the
+data decoded to text. A multi-byte character split across feeds is therefore decoded
+correctly, and invalid UTF-8 becomes U+FFFD when text is asked for. Each byte is scanned a
+constant number of times, so the cost is linear however the stream is cut up; a feed full of
+complete events costs a few C-level passes (``rfind``, ``split``) plus one cheap Python step
+per line, and the common feed of exactly one ``data: ...`` event (servers send one event per
+HTTP chunk) is recognised by three C-level checks and sliced out directly.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["DEFAULT_MAX_EVENT_BYTES", "EventTooLarge", "SSEDecoder", "ServerSentEvent"]
+__all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "EventTooLarge",
+    "RawEvent",
+    "SSEDecoder",
+    "ServerSentEvent",
+]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -61,8 +71,14 @@ class ServerSentEvent(NamedTuple):
     """The ``retry:`` reconnection time (milliseconds) sent with this event, if any."""
 
 
+RawEvent = tuple[str | None, bytes, str | None, int | None]
+"""An event as :meth:`SSEDecoder.feed_raw` gives it: ``(event, data, id, retry)`` as in
+:class:`ServerSentEvent`, with ``data`` the undecoded bytes (a plain tuple: the cheapest object
+to build once per event)."""
+
+
 class SSEDecoder:
-    """Decode an SSE byte stream: :meth:`feed` each chunk, :meth:`flush` at the end.
+    """Decode an SSE byte stream: :meth:`feed` (or :meth:`feed_raw`) each chunk, then :meth:`flush`.
 
     At the end of the stream WHATWG discards an event that lacks its terminating blank line.
     This decoder deliberately departs from that in :meth:`flush`: servers that close the stream
@@ -76,6 +92,7 @@ class SSEDecoder:
         "_error",
         "_event",
         "_head",
+        "_idle",
         "_last_id",
         "_latest_retry",
         "_limit",
@@ -91,16 +108,19 @@ class SSEDecoder:
         self._limit = max_event_bytes
         self._error: EventTooLarge | None = None  # raised by the next call
         self._pending = 0  # bytes in ``_pieces``
-        self._size = 0  # characters in the lines of the event being read
+        self._size = 0  # bytes in the lines of the event being read
         self._started = False  # past the place where a byte order mark may stand
-        self._head = b""  # the first bytes of the stream while they might still be a BOM
-        self._pending_cr = False  # the last feed ended in CR: a leading LF next completes it
+        self._head: bytes = b""  # the first bytes of the stream while they might still be a BOM
+        self._pending_cr: bool = False  # the last feed ended in CR: a leading LF next completes it
         self._pieces: list[bytes] = []  # the unterminated last line, in pieces
-        self._data: list[str] = []
+        self._data: list[bytes] = []
         self._event: str | None = None
         self._last_id: str | None = None
         self._retry: int | None = None  # the retry of the event being read
         self._latest_retry: int | None = None
+        # Nothing is pending (no partial line, no field of an undispatched event, no CR, no
+        # error): a feed that is exactly one ``data: ...`` event is that event, as it stands.
+        self._idle = False
 
     @property
     def retry(self) -> int | None:
@@ -113,8 +133,35 @@ class SSEDecoder:
         Raises:
             EventTooLarge: the event being read passed ``max_event_bytes``.
         """
+        return [
+            ServerSentEvent(event, text.decode("utf-8", "replace"), last_id, retry)
+            for event, text, last_id, retry in self.feed_raw(data)
+        ]
+
+    def feed_raw(self, data: bytes) -> list[RawEvent]:
+        """:meth:`feed`, with each event's data as undecoded bytes (no text is built).
+
+        Raises:
+            EventTooLarge: the event being read passed ``max_event_bytes``.
+        """
+        end = len(data) - 2
+        if (
+            self._idle
+            and data.find(b"\n", 6) == end
+            and data.startswith(b"data: ")
+            and data[-1] == 0x0A
+            and data.find(b"\r", 6, end) < 0
+            and end <= self._limit
+        ):
+            # Exactly one event, one ``data: `` line and its blank line, and nothing pending
+            # before it: the hot path of every stream (one event per HTTP chunk).
+            return [(None, data[6:end], self._last_id, None)]
+        return self._feed(data)
+
+    def _feed(self, data: bytes) -> list[RawEvent]:
         if self._error is not None:
             raise self._error
+        self._idle = False
         if not self._started:
             data = self._head + data
             if len(data) < len(_BOM) and _BOM.startswith(data):
@@ -154,14 +201,22 @@ class SSEDecoder:
             self._pending_cr = True  # the feed ends in CR: an LF starting the next one is its pair
         if b"\r" in complete:
             complete = complete.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        lines = complete.decode("utf-8", "replace").split("\n")
-        lines.pop()  # the empty string after the last line ending
+        lines = complete.split(b"\n")
+        lines.pop()  # the empty piece after the last line ending
         events = self._lines(lines)
         if self._error is None and self._size + self._pending > self._limit:
             self._error = EventTooLarge(self._size + self._pending, self._limit)
+        self._idle = not (
+            self._pieces
+            or self._pending_cr
+            or self._data
+            or self._error is not None
+            or self._event is not None
+            or self._retry is not None
+        )
         return self._checked(events)
 
-    def _checked(self, events: list[ServerSentEvent]) -> list[ServerSentEvent]:
+    def _checked(self, events: list[RawEvent]) -> list[RawEvent]:
         if self._error is not None:
             self._pieces = []  # free the buffers now, not when the decoder goes
             self._data = []
@@ -175,16 +230,24 @@ class SSEDecoder:
 
         Afterwards the decoder is ready for a new stream (the last event id is kept).
         """
+        return [
+            ServerSentEvent(event, text.decode("utf-8", "replace"), last_id, retry)
+            for event, text, last_id, retry in self.flush_raw()
+        ]
+
+    def flush_raw(self) -> list[RawEvent]:
+        """:meth:`flush`, with each event's data as undecoded bytes."""
         if self._error is not None:
             raise self._error
-        lines: list[str] = []
+        lines: list[bytes] = []
         if not self._started and self._head:
             self._pieces.append(self._head)  # fewer than three bytes, a prefix of the BOM
         if self._pieces:
-            lines.append(b"".join(self._pieces).decode("utf-8", "replace"))
-        lines.append("")  # the blank line the server left out
+            lines.append(b"".join(self._pieces))
+        lines.append(b"")  # the blank line the server left out
         events = self._checked(self._lines(lines))
         self._started = False
+        self._idle = False
         self._head = b""
         self._pending_cr = False
         self._pieces = []
@@ -195,13 +258,13 @@ class SSEDecoder:
         self._retry = None
         return events
 
-    def _lines(self, lines: list[str]) -> list[ServerSentEvent]:
-        events: list[ServerSentEvent] = []
+    def _lines(self, lines: list[bytes]) -> list[RawEvent]:
+        events: list[RawEvent] = []
         data = self._data
         size = self._size
         limit = self._limit
         for line in lines:
-            if line.startswith("data: "):  # the hot path: one test per data line
+            if line.startswith(b"data: "):  # the hot path: one test per data line
                 data.append(line[6:])
                 size += len(line)
             elif not line:
@@ -209,8 +272,8 @@ class SSEDecoder:
                     if size > limit:  # complete, but too large all the same
                         self._error = EventTooLarge(size, limit)
                         break
-                    text = data[0] if len(data) == 1 else "\n".join(data)
-                    events.append(ServerSentEvent(self._event, text, self._last_id, self._retry))
+                    joined = data[0] if len(data) == 1 else b"\n".join(data)
+                    events.append((self._event, joined, self._last_id, self._retry))
                     data = self._data = []
                 size = 0
                 self._event = None
@@ -220,21 +283,21 @@ class SSEDecoder:
         self._size = size
         return events
 
-    def _field(self, line: str) -> int:
-        """Apply one line that is not ``data: ...``; return the data characters it added."""
-        name, colon, value = line.partition(":")
+    def _field(self, line: bytes) -> int:
+        """Apply one line that is not ``data: ...``; return the data bytes it added."""
+        name, colon, value = line.partition(b":")
         if not name and colon:
             return 0  # a comment
-        if value.startswith(" "):
+        if value.startswith(b" "):
             value = value[1:]
-        if name == "data":
+        if name == b"data":
             self._data.append(value)
             return len(value)
-        if name == "event":
-            self._event = value or None
-        elif name == "id":
-            if "\0" not in value:
-                self._last_id = value or None
-        elif name == "retry" and value.isascii() and value.isdigit():
+        if name == b"event":
+            self._event = value.decode("utf-8", "replace") or None
+        elif name == b"id":
+            if b"\0" not in value:
+                self._last_id = value.decode("utf-8", "replace") or None
+        elif name == b"retry" and value.isdigit():  # bytes.isdigit: ASCII digits only
             self._retry = self._latest_retry = int(value)
         return 0
