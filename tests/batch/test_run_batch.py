@@ -283,3 +283,18 @@ async def test_bad_arguments_are_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(BatchInputError, match="no such file"):
         run_batch(client, tmp_path / "missing.jsonl", tmp_path / "o.jsonl")
     client.close()
+
+
+@KINDS
+async def test_the_summary_adds_up_what_the_provider_says_it_cost(
+    kind: Kind, tmp_path: Path
+) -> None:
+    api = FakeAPI()
+    lines = [chat_line(f"q{i}", "qwen3-8b-with-cost") for i in range(3)]
+    lines.append(chat_line("free"))  # no usage.cost and no Pricing: not counted, not guessed
+    source = write_input(tmp_path / "in.jsonl", lines)
+    summary = await run(kind, api, source, tmp_path / "out.jsonl")
+    assert summary.succeeded == 4
+    (currency,) = summary.cost
+    assert currency == "USD"
+    assert summary.cost[currency] > 0

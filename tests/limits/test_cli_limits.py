@@ -53,6 +53,7 @@ def test_without_the_option_the_cli_client_keeps_its_limits_in_process() -> None
         assert client._requester.limiter.shared is None
 
 
+@pytest.mark.slow
 def test_batch_with_a_sqlite_limits_store(tmp_path: Path) -> None:
     source = write_requests(tmp_path / "in.jsonl", 2)
     out, db = tmp_path / "out.jsonl", tmp_path / "limits.db"
@@ -68,6 +69,7 @@ def test_batch_with_a_sqlite_limits_store(tmp_path: Path) -> None:
     assert KEY not in scopes[0]
 
 
+@pytest.mark.slow
 def test_batch_with_a_redis_limits_store(tmp_path: Path, redis_server: RedisServer) -> None:
     source = write_requests(tmp_path / "in.jsonl", 2)
     out = tmp_path / "out.jsonl"

@@ -381,6 +381,7 @@ def test_a_dropped_stream_gives_its_lease_back_from_the_renewer_thread() -> None
     client.close()
 
 
+@pytest.mark.slow
 @KINDS
 async def test_an_open_stream_keeps_its_lease_past_the_ttl_by_renewing_it(kind: Kind) -> None:
     store = RecordingStore()
@@ -408,6 +409,7 @@ async def test_an_open_stream_keeps_its_lease_past_the_ttl_by_renewing_it(kind: 
     await close(client)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_a_store_with_an_asyncio_redis_client_is_renewed_on_the_loop(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture

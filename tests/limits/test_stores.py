@@ -59,6 +59,7 @@ def test_slots_are_leases_given_back_on_release(store: LimitsStore, scope: str) 
     assert third.wait == 0.0
 
 
+@pytest.mark.slow
 def test_an_unrenewed_lease_expires_and_a_renewed_one_does_not(
     store: LimitsStore, scope: str
 ) -> None:

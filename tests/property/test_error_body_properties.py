@@ -13,6 +13,7 @@ import json
 import math
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,6 +89,7 @@ def _headers(
     retry_after=st.none() | _retry_values,
     retry_after_ms=st.none() | _retry_values,
 )
+@pytest.mark.slow
 def test_any_error_body_gives_the_class_of_its_status_and_a_short_message(
     status: int,
     body: bytes,
@@ -108,6 +110,7 @@ def test_any_error_body_gives_the_class_of_its_status_and_a_short_message(
     assert retry is None or (math.isfinite(retry) and retry >= 0)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(body=_bodies, content_type=_content_types)
 def test_any_200_body_parses_or_is_a_validation_error(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def test_backoff_stays_between_three_quarters_of_the_cap_and_the_cap(
     assert delay <= policy.max_delay + 1e-9
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(headers=_headers)
 def test_retry_after_is_none_or_a_finite_non_negative_number(headers: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,6 +123,7 @@ def _decode(stream: bytes, cuts: list[int]) -> list[ServerSentEvent]:
     return events + decoder.flush()
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(stream=_streams(), cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=12))
 def test_generated_events_come_back_whatever_the_cuts(
@@ -131,6 +133,7 @@ def test_generated_events_come_back_whatever_the_cuts(
     assert _decode(data, cuts) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(stream=_streams())
 def test_byte_by_byte_equals_whole(stream: tuple[bytes, list[ServerSentEvent]]) -> None:

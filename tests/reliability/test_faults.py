@@ -139,6 +139,7 @@ async def test_bad_json_on_200_is_a_validation_error_and_not_retried(
     await assert_settled(client, server, fds)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 async def test_headers_that_never_come_are_retried_then_time_out(
     kind: Kind, stream: bool, server: FaultServer
@@ -204,6 +205,7 @@ async def test_redirect_to_another_origin_is_not_followed(kind: Kind, server: Fa
         await assert_settled(client, server, fds)
 
 
+@pytest.mark.slow
 async def test_retrying_for_ever_against_a_dead_host_stays_typed_and_bounded(
     kind: Kind, server: FaultServer
 ) -> None:

@@ -65,6 +65,7 @@ async def _scenario(client: AnyClient, model: str, *, stream: bool) -> BaseExcep
     return None
 
 
+@pytest.mark.slow
 async def test_key_and_header_values_never_reach_logs_reprs_or_tracebacks(
     kind: Kind, server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:

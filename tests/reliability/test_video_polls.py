@@ -82,6 +82,7 @@ async def wait(
     return client.videos.wait(task_id, poll_interval=poll_interval, timeout=timeout)
 
 
+@pytest.mark.slow
 async def test_a_zero_retry_after_does_not_make_polls_faster_than_the_floor(
     kind: Kind, server: VideoPollServer
 ) -> None:

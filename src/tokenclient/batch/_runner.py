@@ -17,8 +17,9 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, cast, overload
 
@@ -26,6 +27,7 @@ import anyio
 
 from .._client import AsyncTokenClient, TokenClient
 from .._core import batch
+from .._core.cost import Cost
 from .._exceptions import APIError, APIStatusError, InvalidRequestError, TokenClientError
 from ._checkpoint import Checkpoint
 
@@ -66,6 +68,9 @@ class BatchProgress:
     """Completion tokens of this run's successful chat requests."""
     stopping: bool = False
     """True once Ctrl-C asked the run to start nothing new (the requests in flight finish)."""
+    cost: Mapping[str, Decimal] = field(default_factory=dict[str, Decimal])
+    """What this run's successful requests cost, per currency: the provider's ``usage.cost``
+    or the client's ``Pricing``; requests with neither are not counted (never a guess)."""
 
     @property
     def done(self) -> int:
@@ -118,6 +123,7 @@ class _Run:
         self.started = time.monotonic()
         self.succeeded = self.failed = self.skipped = 0
         self.input_tokens = self.output_tokens = 0
+        self.cost: dict[str, Decimal] = {}
         self.stopping = threading.Event()
         """Set by the first Ctrl-C: start no new request."""
         self.cancelled = threading.Event()
@@ -158,6 +164,10 @@ class _Run:
         line = batch.success_line(item.custom_id, status_code=200, request_id=request_id, body=body)
         self.checkpoint.record(item.custom_id, line, ok=True)
         usage = getattr(reply, "usage", None)
+        cost = getattr(reply, "cost", None)
+        if isinstance(cost, Cost):
+            with self._lock:
+                self.cost[cost.currency] = self.cost.get(cost.currency, Decimal(0)) + cost.amount
         self._count(
             succeeded=1,
             input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
@@ -220,6 +230,7 @@ class _Run:
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
             stopping=self.stopping.is_set(),
+            cost=dict(self.cost),
         )
 
     def stop(self) -> None:
@@ -240,6 +251,7 @@ class _Run:
             elapsed=now.elapsed,
             input_tokens=now.input_tokens,
             output_tokens=now.output_tokens,
+            cost=now.cost,
             interrupted=now.done < now.total,
             output=str(self.output),
         )

@@ -45,6 +45,7 @@ def progress_line(progress: BatchProgress) -> str:
         f"ETA {_duration(eta)}" if eta is not None else "ETA -",
         f"{progress.failed} error{'s' if progress.failed != 1 else ''}",
         f"{progress.input_tokens:,} in / {progress.output_tokens:,} out tokens",
+        *(f"{amount:.4f} {currency}" for currency, amount in sorted(progress.cost.items())),
     ]
     return "  ".join(parts)
 
@@ -105,6 +106,7 @@ def _table(summary: BatchSummary) -> str:
         ("failed", f"{summary.failed:,}"),
         ("skipped", f"{summary.skipped:,} (done by an earlier run)"),
         ("tokens", f"{summary.input_tokens:,} in / {summary.output_tokens:,} out"),
+        ("cost", ", ".join(f"{a} {c}" for c, a in sorted(summary.cost.items())) or "unknown"),
         ("time", f"{summary.elapsed:.1f}s ({rate:.1f} requests/s)"),
         ("output", summary.output),
     ]

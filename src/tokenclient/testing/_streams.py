@@ -61,15 +61,40 @@ class ByteStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         if self.failure is not None:
             raise self.failure()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        if not self.chunks and self.first_delay > 0:
-            await _async_sleep(self.first_delay)
-        for delay, chunk in self._delays():
-            if delay > 0:
-                await _async_sleep(delay)
-            yield chunk
-        if self.failure is not None:
-            raise self.failure()
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # An iterator object, not an async generator: a reader that stops early (an error
+        # event, a ``break``) leaves nothing for the garbage collector to warn about on trio.
+        return _AsyncChunks(self)
+
+
+class _AsyncChunks:
+    """The async twin of ``ByteStream.__iter__``, as a plain async iterator."""
+
+    def __init__(self, stream: ByteStream) -> None:
+        self._stream = stream
+        self._pieces = stream._delays()
+        self._started = False
+        self._failed = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        stream = self._stream
+        if not self._started:
+            self._started = True
+            if not stream.chunks and stream.first_delay > 0:
+                await _async_sleep(stream.first_delay)
+        try:
+            delay, chunk = next(self._pieces)
+        except StopIteration:
+            if stream.failure is not None and not self._failed:
+                self._failed = True
+                raise stream.failure() from None
+            raise StopAsyncIteration from None
+        if delay > 0:
+            await _async_sleep(delay)
+        return chunk
 
 
 async def _async_sleep(seconds: float) -> None:
