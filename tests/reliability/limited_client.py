@@ -82,8 +82,22 @@ def main() -> None:
         result["bases"] = [cls.__name__ for cls in type(exc).__mro__]
         result["message"] = str(exc)[:500]
     result["chunks"] = run.chunks
-    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    result["max_rss_mb"] = _peak_rss_mb()
     print(json.dumps(result), flush=True)
+
+
+def _peak_rss_mb() -> int:
+    """This process's peak RSS since it started this program.
+
+    Not ``getrusage().ru_maxrss``: Linux carries the parent's peak across fork and exec into
+    it, so a child of a large pytest process would report the parent's size. ``VmHWM`` is the
+    high-water mark of this program's own memory.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # not Linux
 
 
 if __name__ == "__main__":
