@@ -86,7 +86,15 @@ def _hints(typed_dict: type) -> dict[str, tuple[object, bool]]:
         plain: dict[str, object] = typing.get_type_hints(typed_dict)
     except (NameError, TypeError):  # a name only imported for type checkers: show the text
         marked = plain = dict(typed_dict.__annotations__)
-    return {key: (plain[key], _is_required(marked[key], total)) for key in plain}
+    return {key: (_unmarked(plain[key]), _is_required(marked[key], total)) for key in plain}
+
+
+def _unmarked(hint: object) -> object:
+    """``hint`` without ``Required[...]``/``NotRequired[...]`` (older typing_extensions and
+    Python 3.10 leave them on even without extras)."""
+    if typing.get_origin(hint) in {Required, NotRequired}:
+        return typing.get_args(hint)[0]
+    return hint
 
 
 def _indented(text: str, prefix: str) -> str:
