@@ -323,7 +323,7 @@ def test_bad_limits_arguments_name_the_field(
     cls: type[TokenClient] | type[AsyncTokenClient], options: dict[str, object], field: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=field):
-        cls(api_key=KEY, base_url=BASE_URL, **options)  # type: ignore[arg-type]
+        cls(api_key=KEY, base_url=BASE_URL, **options)  # type: ignore[arg-type]  # wrong values on purpose
 
 
 @pytest.mark.parametrize("cls", [TokenClient, AsyncTokenClient])

@@ -46,7 +46,7 @@ def _given(arguments: Mapping[str, object]) -> dict[str, object]:
 
 def _body(schema: Schema[object], arguments: Mapping[str, object]) -> dict[str, object]:
     given = _given(arguments)
-    validated: Mapping[str, object] = schema.validate(given)  # type: ignore[assignment]
+    validated: Mapping[str, object] = schema.validate(given)  # type: ignore[assignment]  # a TypedDict, read as a mapping
     return {name: validated[name] for name in given}
 
 
@@ -66,7 +66,7 @@ def image_generation_body(
     output_compression: object,
 ) -> dict[str, object]:
     """The JSON body of ``POST /images/generations``; only given arguments are included."""
-    return _body(_IMAGE, locals())  # type: ignore[arg-type]
+    return _body(_IMAGE, locals())  # type: ignore[arg-type]  # the arguments, by name
 
 
 def video_content(content: object) -> list[dict[str, object]]:
@@ -75,7 +75,7 @@ def video_content(content: object) -> list[dict[str, object]]:
         model="m", prompt="p", duration=NotGiven(), resolution=NotGiven(),
         aspect_ratio=NotGiven(), content=content,
     )  # fmt: skip
-    return body["content"]  # type: ignore[return-value]
+    return body["content"]  # type: ignore[return-value]  # validated as that list
 
 
 def video_generation_body(
@@ -88,4 +88,4 @@ def video_generation_body(
     content: object,
 ) -> dict[str, object]:
     """The JSON body of ``POST /videos/generations``; only given arguments are included."""
-    return _body(_VIDEO, locals())  # type: ignore[arg-type]
+    return _body(_VIDEO, locals())  # type: ignore[arg-type]  # the arguments, by name
