@@ -5,6 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No per-example deadline and no "generation too slow" check for any property test: on a
+# loaded CI machine (or with the lowest pydantic, whose first validation builds the schema) one
+# example can take more than hypothesis's default 200 ms, which fails the test without saying
+# anything about the code. Tests that set their own settings keep these unless they say more.
+settings.register_profile(
+    "tokenclient", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("tokenclient")
 
 
 @pytest.fixture(params=["asyncio", "trio"])
