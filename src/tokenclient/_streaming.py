@@ -27,7 +27,7 @@ from ._core.accumulate import ChatCompletionAccumulator, EmptyStream, FoldTooLar
 from ._core.chunks import ChunkParser
 from ._core.response_headers import attach_request_id, request_id
 from ._core.sse import DEFAULT_MAX_EVENT_BYTES
-from ._exceptions import APIResponseValidationError, connection_error
+from ._exceptions import APIConnectionError, APIResponseValidationError, connection_error
 from .types.chat import ChatCompletionChunk
 
 if TYPE_CHECKING:
@@ -66,7 +66,12 @@ def _pieces(response: httpx.Response) -> Iterator[bytes]:
 
 
 def _apieces(response: httpx.Response) -> AsyncIterator[bytes]:
-    """:func:`_pieces` for an async response."""
+    """:func:`_pieces` for an async response.
+
+    Not straight from ``response.stream`` as in the sync twin: a transport's stream may be an
+    async generator, which trio warns about when it is dropped half-read (``break``);
+    ``aiter_raw`` is what httpx hands out for that, and closes with the response.
+    """
     return response.aiter_raw() if _plain(response) else response.aiter_bytes()
 
 
@@ -157,35 +162,60 @@ class Stream(Generic[ChunkT]):
         return self
 
     def __next__(self) -> ChunkT:
-        while not self._ready:
-            if self._finished:
+        ready = self._ready
+        chunk: ChunkT | None = None
+        while chunk is None:
+            if ready:
+                chunk = ready.popleft()
+            elif self._finished:
                 raise StopIteration
-            self._read()
-        chunk = self._ready.popleft()
+            else:
+                try:
+                    piece = next(self._bytes, None)
+                    # The common piece (one event holding one chunk) skips the queue; others
+                    # are fed to the parser, whose chunks are queued.
+                    chunk = None if piece is None else self._parser.single(piece, self._clock())
+                    if chunk is None:
+                        self._feed(piece)
+                except httpx.TransportError as exc:
+                    raise self._broken(exc) from exc
+                except BaseException as exc:
+                    self._failed(exc)
+                    raise
         self._fold(chunk)
         return chunk
 
     def _read(self) -> None:
         try:
-            piece = next(self._bytes, None)
-            if piece is None:
-                chunks = self._parser.end()
-                self._finished = True
-                self.close()
-            else:
-                chunks = self._parser.feed(piece, self._clock())
-                if self._parser.done:
-                    self._finish()
+            self._feed(next(self._bytes, None))
         except httpx.TransportError as exc:
-            exc.request = self.response.request  # read past httpx's layer that would set it
-            self._error = error = connection_error(exc, self.response.request)
-            self.close()
-            raise error from exc
+            raise self._broken(exc) from exc
         except BaseException as exc:
-            self._error = exc
-            self.close()
+            self._failed(exc)
             raise
+
+    def _feed(self, piece: bytes | None) -> None:
+        """Queue the chunks ``piece`` completes (``None``: the body ended)."""
+        if piece is None:
+            chunks = self._parser.end()
+            self._finished = True
+            self.close()
+        else:
+            chunks = self._parser.feed(piece, self._clock())
+            if self._parser.done:
+                self._finish()
         self._ready.extend(chunks)
+
+    def _broken(self, exc: httpx.TransportError) -> APIConnectionError:
+        """Close on a transport error; the typed error to raise from it."""
+        exc.request = self.response.request  # read past httpx's layer that would set it
+        self._error = error = connection_error(exc, self.response.request)
+        self.close()
+        return error
+
+    def _failed(self, exc: BaseException) -> None:
+        self._error = exc
+        self.close()
 
     def _read_ahead(self, until: Callable[[ChunkT], bool]) -> None:
         """Read, without handing out, until a chunk satisfies ``until`` or the stream ends.
@@ -312,35 +342,60 @@ class AsyncStream(Generic[ChunkT]):
         return self
 
     async def __anext__(self) -> ChunkT:
-        while not self._ready:
-            if self._finished:
+        ready = self._ready
+        chunk: ChunkT | None = None
+        while chunk is None:
+            if ready:
+                chunk = ready.popleft()
+            elif self._finished:
                 raise StopAsyncIteration
-            await self._read()
-        chunk = self._ready.popleft()
+            else:
+                try:
+                    piece = await anext(self._bytes, None)
+                    # The common piece (one event holding one chunk) skips the queue; others
+                    # are fed to the parser, whose chunks are queued.
+                    chunk = None if piece is None else self._parser.single(piece, self._clock())
+                    if chunk is None:
+                        await self._feed(piece)
+                except httpx.TransportError as exc:
+                    raise await self._broken(exc) from exc
+                except BaseException as exc:
+                    await self._failed(exc)
+                    raise
         self._fold(chunk)
         return chunk
 
     async def _read(self) -> None:
         try:
-            piece = await anext(self._bytes, None)
-            if piece is None:
-                chunks = self._parser.end()
-                self._finished = True
-                await self.close()
-            else:
-                chunks = self._parser.feed(piece, self._clock())
-                if self._parser.done:
-                    await self._finish()
+            await self._feed(await anext(self._bytes, None))
         except httpx.TransportError as exc:
-            exc.request = self.response.request  # read past httpx's layer that would set it
-            self._error = error = connection_error(exc, self.response.request)
-            await self.close()
-            raise error from exc
+            raise await self._broken(exc) from exc
         except BaseException as exc:
-            self._error = exc
-            await self.close()
+            await self._failed(exc)
             raise
+
+    async def _feed(self, piece: bytes | None) -> None:
+        """Queue the chunks ``piece`` completes (``None``: the body ended)."""
+        if piece is None:
+            chunks = self._parser.end()
+            self._finished = True
+            await self.close()
+        else:
+            chunks = self._parser.feed(piece, self._clock())
+            if self._parser.done:
+                await self._finish()
         self._ready.extend(chunks)
+
+    async def _broken(self, exc: httpx.TransportError) -> APIConnectionError:
+        """Close on a transport error; the typed error to raise from it."""
+        exc.request = self.response.request  # read past httpx's layer that would set it
+        self._error = error = connection_error(exc, self.response.request)
+        await self.close()
+        return error
+
+    async def _failed(self, exc: BaseException) -> None:
+        self._error = exc
+        await self.close()
 
     async def _read_ahead(self, until: Callable[[ChunkT], bool]) -> None:
         """Read, without handing out, until a chunk satisfies ``until`` or the stream ends.

@@ -1,10 +1,12 @@
 """Turn the bytes of an SSE response into typed chunks: the pure half of a stream.
 
-``ChunkParser.feed(bytes, now)`` returns the chunks those bytes completed. It ends the stream
-at ``data: [DONE]``, raises ``APIStreamError`` for an ``{"error": ...}`` event (after the
-chunks before it have been returned by earlier calls), ``APIResponseValidationError`` for a
-data event that is not a chunk, and ``APITimeoutError`` when no data event has arrived for
-``idle_timeout`` seconds although bytes (keep-alive comments) keep coming.
+``ChunkParser.feed(bytes, now)`` returns the chunks those bytes completed (and
+``ChunkParser.single(bytes, now)`` the chunk of the common piece, one event holding one chunk,
+without any list). It ends the stream at ``data: [DONE]``, raises ``APIStreamError`` for an
+``{"error": ...}`` event (after the chunks before it have been returned by earlier calls),
+``APIResponseValidationError`` for a data event that is not a chunk, and ``APITimeoutError``
+when no data event has arrived for ``idle_timeout`` seconds although bytes (keep-alive
+comments) keep coming.
 
 Hostile or broken servers get a typed error, never an untyped one: an event (or a line that never
 ends) past ``max_event_bytes`` is an ``APIResponseValidationError`` raised as soon as the
@@ -59,11 +61,48 @@ class ChunkParser(Generic[ChunkT]):
         self._idle_timeout = idle_timeout
         self._last_data = now
         self._error: Exception | None = None
+        # :meth:`single` may run: the decoder holds nothing, no error waits, no ``[DONE]`` yet.
+        self._quick = False
         self.done = False
         """True once ``[DONE]`` arrived: the caller stops reading."""
 
+    def single(self, data: bytes, now: float) -> ChunkT | None:
+        """The chunk ``data`` holds when it is the common piece of a stream, else ``None``.
+
+        The common piece is exactly one ``data: {...}`` event (servers send one event per HTTP
+        chunk) arriving while nothing is pending, holding a valid chunk that is not an error
+        object. Its chunk is returned without building a list of events or of chunks. For any
+        other piece, ``None``: the caller gives that same piece to :meth:`feed`, which reports
+        whatever it is (an invalid chunk is validated once more there, to say why).
+        """
+        end = len(data) - 2
+        if (
+            self._quick
+            and data.startswith(b"data: {")
+            and data.find(b"\n", 7) == end
+            and data[-1] == 0x0A
+            and data.find(b"\r", 7, end) < 0
+            and end <= self._limit
+        ):
+            try:
+                chunk = self._validate_json(data[6:end])
+            except pydantic.ValidationError:
+                return None
+            extra = chunk.__pydantic_extra__
+            if not extra or extra.get("error") is None:
+                self._last_data = now
+                return chunk
+        return None
+
     def feed(self, data: bytes, now: float) -> list[ChunkT]:
         """The chunks completed by ``data``; ``now`` is a monotonic time in seconds."""
+        self._quick = False
+        chunks = self._feed(data, now)
+        # Only a feed that returned normally leaves the parser where :meth:`single` may run.
+        self._quick = self._decoder.idle and not self.done and self._error is None
+        return chunks
+
+    def _feed(self, data: bytes, now: float) -> list[ChunkT]:
         if self._error is not None:
             raise self._error
         if self._json is not None:
@@ -100,6 +139,7 @@ class ChunkParser(Generic[ChunkT]):
 
     def end(self) -> list[ChunkT]:
         """The body ended: the last chunks, even without a final blank line or ``[DONE]``."""
+        self._quick = False
         if self._error is not None:
             raise self._error
         if self._json is not None:

@@ -92,7 +92,6 @@ class SSEDecoder:
         "_error",
         "_event",
         "_head",
-        "_idle",
         "_last_id",
         "_latest_retry",
         "_limit",
@@ -102,6 +101,7 @@ class SSEDecoder:
         "_retry",
         "_size",
         "_started",
+        "idle",
     )
 
     def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
@@ -118,9 +118,9 @@ class SSEDecoder:
         self._last_id: str | None = None
         self._retry: int | None = None  # the retry of the event being read
         self._latest_retry: int | None = None
-        # Nothing is pending (no partial line, no field of an undispatched event, no CR, no
-        # error): a feed that is exactly one ``data: ...`` event is that event, as it stands.
-        self._idle = False
+        self.idle = False
+        """Nothing is pending (no partial line, no field of an undispatched event, no CR, no
+        error): a feed that is exactly one ``data: ...`` event is that event, as it stands."""
 
     @property
     def retry(self) -> int | None:
@@ -146,7 +146,7 @@ class SSEDecoder:
         """
         end = len(data) - 2
         if (
-            self._idle
+            self.idle
             and data.find(b"\n", 6) == end
             and data.startswith(b"data: ")
             and data[-1] == 0x0A
@@ -161,7 +161,7 @@ class SSEDecoder:
     def _feed(self, data: bytes) -> list[RawEvent]:
         if self._error is not None:
             raise self._error
-        self._idle = False
+        self.idle = False
         if not self._started:
             data = self._head + data
             if len(data) < len(_BOM) and _BOM.startswith(data):
@@ -206,7 +206,7 @@ class SSEDecoder:
         events = self._lines(lines)
         if self._error is None and self._size + self._pending > self._limit:
             self._error = EventTooLarge(self._size + self._pending, self._limit)
-        self._idle = not (
+        self.idle = not (
             self._pieces
             or self._pending_cr
             or self._data
@@ -247,7 +247,7 @@ class SSEDecoder:
         lines.append(b"")  # the blank line the server left out
         events = self._checked(self._lines(lines))
         self._started = False
-        self._idle = False
+        self.idle = False
         self._head = b""
         self._pending_cr = False
         self._pieces = []
