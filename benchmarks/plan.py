@@ -249,13 +249,23 @@ SUITES: dict[str, Suite] = {
         ),
     ),
     "check": Suite(
-        clients=("httpx", "tokenclient", "tokenclient-aiohttp", "tokenclient-router"),
+        clients=(
+            "httpx",
+            "tokenclient",
+            "tokenclient-aiohttp",
+            "tokenclient-router",
+            "tokenclient-hooks",
+            "httpx-pydantic",
+        ),
         jobs=_CHECK_JOBS,
         rows=_CHECK_ROWS,
         notes=(
             "ratio = median over rounds of (client / httpx) in the same round [min-max over",
             "rounds]; each target is issue 20's, for tokenclient unless the row names a client.",
-            "tokenclient-router: the same calls through a one-route Router (routing on).",
+            "tokenclient-router: the same calls through a one-route Router (routing on);",
+            "tokenclient-hooks: with a hook on every event (hooks on; usage is always on);",
+            "httpx-pydantic: raw httpx validating replies into minimal pydantic models, the",
+            "floor of any pydantic-typed client.",
         ),
     ),
     "transport": Suite(

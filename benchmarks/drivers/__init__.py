@@ -17,6 +17,8 @@ CLIENTS: dict[str, str] = {
     "httpx-aiohttp": "benchmarks.drivers.client_httpx_aiohttp",
     "tokenclient-aiohttp": "benchmarks.drivers.client_tokenclient_aiohttp",
     "tokenclient-router": "benchmarks.drivers.client_tokenclient_router",
+    "tokenclient-hooks": "benchmarks.drivers.client_tokenclient_hooks",
+    "httpx-pydantic": "benchmarks.drivers.client_httpx_pydantic",
 }
 """Client name -> the driver module that implements it."""
 
@@ -28,5 +30,7 @@ IMPORTS: dict[str, str] = {
     "httpx-aiohttp": "httpx_aiohttp",
     "tokenclient-aiohttp": "httpx_aiohttp",
     "tokenclient-router": "tokenclient",
+    "tokenclient-hooks": "tokenclient",
+    "httpx-pydantic": "pydantic",
 }
 """Client name -> the module that must be importable for the client to run."""

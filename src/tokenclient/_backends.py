@@ -14,17 +14,19 @@ the retry rules treat both backends alike.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import AsyncIterator
 from importlib.util import find_spec
-from typing import ClassVar, Literal, cast
+from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
 import anyio
 import anyio.lowlevel
 import httpx
 
 from ._exceptions import ConfigurationError
+
+if TYPE_CHECKING:  # asyncio is loaded by whoever runs it, not by ``import tokenclient``
+    import asyncio
 
 __all__ = ["HTTP_BACKENDS", "HttpBackend", "async_make_http", "check_backend", "make_http"]
 

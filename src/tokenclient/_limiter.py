@@ -33,7 +33,6 @@ twin schedules it on its event loop with the loop's thread-safe callback.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import threading
@@ -662,6 +661,8 @@ OnLoop = Callable[[Callable[[], Coroutine[object, object, object]]], object]
 
 def _on_this_loop() -> OnLoop:
     """``OnLoop`` for the running event loop (asyncio or trio); waits for the result."""
+    import asyncio  # here, not at import: a sync program never needs it
+
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # not asyncio: anyio's other backend is trio
@@ -814,6 +815,8 @@ class _SlotStream(httpx.SyncByteStream):
 
 def _call_soon_threadsafe() -> Callable[[Callable[[], object]], object]:
     """The running event loop's thread-safe "run this callback soon"."""
+    import asyncio  # here, not at import: a sync program never needs it
+
     try:
         return asyncio.get_running_loop().call_soon_threadsafe
     except RuntimeError:  # not asyncio: anyio's other backend is trio
