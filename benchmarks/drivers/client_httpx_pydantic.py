@@ -95,9 +95,7 @@ class HttpxPydanticAsync:
 
     async def request(self) -> int:
         """One chat completion."""
-        response = await self._http.post(
-            self._url, content=_body(self._messages), headers=_HEADERS
-        )
+        response = await self._http.post(self._url, content=_body(self._messages), headers=_HEADERS)
         response.raise_for_status()
         reply = _Completion.model_validate_json(response.content)
         return len(reply.choices[0].message.content or "")
