@@ -19,8 +19,6 @@ from collections.abc import AsyncIterator
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
-import anyio
-import anyio.lowlevel
 import httpx
 
 from ._exceptions import ConfigurationError
@@ -124,6 +122,8 @@ async def _settle() -> None:
     that: a stream left early, or a cancelled request, has let go of its socket when ``close()``
     returns. One shielded checkpoint gives the same guarantee here.
     """
+    import anyio.lowlevel  # here, not at import: a sync program never loads anyio
+
     with anyio.CancelScope(shield=True):
         await anyio.lowlevel.checkpoint()
 

@@ -51,7 +51,6 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-import anyio
 import httpx
 
 from ._core.limits import Limits, estimate_request_tokens, tightens, total_tokens_in
@@ -59,7 +58,9 @@ from ._core.ratelimit import NEVER, TokenBucket
 from ._core.response_headers import parse_rate_limit
 from ._exceptions import InvalidRequestError, LimitsStoreError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # anyio itself is imported where it is used: a sync program never loads it
+    from anyio import Semaphore as _AnyioSemaphore  # noqa: F401  # named in AsyncLimiter's base
+
     from .limits import Grant, LimitsStore
 
 __all__ = ["AsyncLimiter", "FifoSemaphore", "Lease", "Limiter", "SharedLimits"]
@@ -183,6 +184,13 @@ class FifoSemaphore:
             self._lock.release()
             if not self._deferred or not self._lock.acquire(blocking=False):
                 return
+
+
+async def _sleep(seconds: float) -> None:
+    """``anyio.sleep``, with anyio imported on first use: a sync program never loads it."""
+    import anyio
+
+    await anyio.sleep(seconds)
 
 
 class _Slots(Protocol):
@@ -367,7 +375,7 @@ class Limiter(_LimiterBase[FifoSemaphore]):
             self._gate.release()
 
 
-class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
+class AsyncLimiter(_LimiterBase["_AnyioSemaphore"]):
     """Limits on requests in flight and requests per minute, shared by every caller.
 
     Each limit set to ``None`` is off. ``clock`` and ``sleep`` are injectable for tests.
@@ -379,9 +387,11 @@ class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
         max_concurrency: int | None = None,
         requests_per_minute: float | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = _sleep,
         shared: SharedLimits | None = None,
     ) -> None:
+        import anyio
+
         slots = self._setup(max_concurrency, requests_per_minute, shared)
         self._clock = clock
         self._sleep = sleep
@@ -395,6 +405,8 @@ class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
         With a store, the store's lease for the request (reserving ``tokens``), else ``None``;
         ``LimitsStoreError`` if the store cannot be reached.
         """
+        import anyio
+
         if self._slots is not None:
             try:
                 # Succeeds only when nobody waits (release() hands slots over), so it keeps
@@ -455,6 +467,8 @@ class AsyncLimiter(_LimiterBase[anyio.Semaphore]):
             self.release()
 
     async def _wait_for_start(self) -> None:
+        import anyio
+
         try:
             self._gate.acquire_nowait()  # the fast path, as for the slots
         except anyio.WouldBlock:
@@ -639,6 +653,8 @@ class Lease:
         """``end`` for async limiters: shielded from cancellation, bounded in time."""
         if not self._ending():
             return
+        import anyio
+
         shared = self.shared
         with anyio.move_on_after(_RELEASE_TIMEOUT, shield=True):
             try:

@@ -23,9 +23,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import anyio
-
 __all__ = ["Runtime"]
+
+
+async def _sleep(seconds: float) -> None:
+    """``anyio.sleep``, with anyio imported on first use: a sync program never loads it."""
+    import anyio
+
+    await anyio.sleep(seconds)
 
 
 @dataclass(eq=False)
@@ -40,13 +45,13 @@ class Runtime:
     """Uniform in [0, 1): retry jitter."""
     sleep: Callable[[float], None] = time.sleep
     """The sync client's retry backoff."""
-    async_sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    async_sleep: Callable[[float], Awaitable[None]] = _sleep
     """The async client's retry backoff."""
     limiter_sleep: Callable[[float], None] = time.sleep
     """The sync client's limiter waits (rate pacing, the pause after a 429)."""
-    async_limiter_sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    async_limiter_sleep: Callable[[float], Awaitable[None]] = _sleep
     """The async client's limiter waits (rate pacing, the pause after a 429)."""
     poll_sleep: Callable[[float], None] = time.sleep
     """The sync client's waits between the polls of ``videos.wait``."""
-    async_poll_sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+    async_poll_sleep: Callable[[float], Awaitable[None]] = _sleep
     """The async client's waits between the polls of ``videos.wait``."""

@@ -22,7 +22,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Generic, NamedTuple, NoReturn, TypeVar
 
-import anyio
 import httpx
 
 from ._core import retry
@@ -421,6 +420,8 @@ class AsyncRequester(_RetryLoopBase[AsyncLimiter]):
         lease: Lease | None = None,
     ) -> httpx.Response:
         """One send holding the slot ``acquire()`` took; the slot goes with the response."""
+        import anyio  # here, not at import: a sync program never loads it
+
         deadline = _Attempt(request, attempt_timeout)
         response: httpx.Response | None = None
         try:

@@ -9,14 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
-import anyio
-
 from .._core.limits import Limits
 from ._base import Grant, LimitsStore
 
 __all__ = ["aacquire_and_wait", "acquire_and_wait"]
 
 _RELEASE_TIMEOUT = 5.0  # bound on the shielded refund after a cancellation
+
+
+async def _sleep(seconds: float) -> None:
+    """``anyio.sleep``, with anyio imported on first use: a sync program never loads it."""
+    import anyio
+
+    await anyio.sleep(seconds)
 
 
 def acquire_and_wait(
@@ -56,13 +61,15 @@ async def aacquire_and_wait(
     limits: Limits,
     *,
     tokens: int = 0,
-    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    sleep: Callable[[float], Awaitable[None]] = _sleep,
 ) -> Grant:
     """``acquire_and_wait`` for async callers (asyncio and trio).
 
     A cancellation while sleeping for the start refunds the reservation and frees the lease
     (shielded, for at most a few seconds) before it propagates.
     """
+    import anyio  # here, not at import: a sync program never loads it
+
     attempt = 0
     grant = await store.aacquire(scope, limits, tokens=tokens, attempt=attempt)
     while not grant.admitted:
