@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import httpx
 
+from ._async import sleep as _sleep
 from ._core.limits import Limits, estimate_request_tokens, tightens, total_tokens_in
 from ._core.ratelimit import NEVER, TokenBucket
 from ._core.response_headers import parse_rate_limit
@@ -184,13 +185,6 @@ class FifoSemaphore:
             self._lock.release()
             if not self._deferred or not self._lock.acquire(blocking=False):
                 return
-
-
-async def _sleep(seconds: float) -> None:
-    """``anyio.sleep``, with anyio imported on first use: a sync program never loads it."""
-    import anyio
-
-    await anyio.sleep(seconds)
 
 
 class _Slots(Protocol):

@@ -23,14 +23,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ._async import sleep as _sleep
+
 __all__ = ["Runtime"]
-
-
-async def _sleep(seconds: float) -> None:
-    """``anyio.sleep``, with anyio imported on first use: a sync program never loads it."""
-    import anyio
-
-    await anyio.sleep(seconds)
 
 
 @dataclass(eq=False)

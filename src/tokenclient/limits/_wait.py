@@ -9,19 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
+from .._async import sleep as _sleep
 from .._core.limits import Limits
 from ._base import Grant, LimitsStore
 
 __all__ = ["aacquire_and_wait", "acquire_and_wait"]
 
 _RELEASE_TIMEOUT = 5.0  # bound on the shielded refund after a cancellation
-
-
-async def _sleep(seconds: float) -> None:
-    """``anyio.sleep``, with anyio imported on first use: a sync program never loads it."""
-    import anyio
-
-    await anyio.sleep(seconds)
 
 
 def acquire_and_wait(
