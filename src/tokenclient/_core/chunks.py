@@ -112,20 +112,6 @@ class ChunkParser(Generic[ChunkT]):
             events = self._decoder.feed_raw(data)
         except EventTooLarge as exc:
             raise self._too_large(exc) from None
-        if len(events) == 1 and not self.done:
-            # The common feed: one unnamed event holding one chunk. Anything else about it (not
-            # a chunk, an error object) is left to the general path, which reports it.
-            name, body, _, _ = events[0]
-            if name is None and body[:1] == b"{":
-                try:
-                    chunk = self._validate_json(body)
-                except pydantic.ValidationError:
-                    pass
-                else:
-                    extra = chunk.__pydantic_extra__
-                    if not extra or extra.get("error") is None:
-                        self._last_data = now
-                        return [chunk]
         chunks = self._convert(events)
         if chunks or self.done:
             self._last_data = now
