@@ -9,7 +9,7 @@ check is the public ``TypedDict`` of each body (``ImageGenerateParams``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, cast
 
 from .._types import NotGiven
 from ..types.image_params import ImageGenerateParams
@@ -44,9 +44,12 @@ def _given(arguments: Mapping[str, object]) -> dict[str, object]:
     return {name: value for name, value in arguments.items() if not isinstance(value, NotGiven)}
 
 
-def _body(schema: Schema[object], arguments: Mapping[str, object]) -> dict[str, object]:
+def _body(
+    schema: Schema[ImageGenerateParams] | Schema[VideoGenerateParams],
+    arguments: Mapping[str, object],
+) -> dict[str, object]:
     given = _given(arguments)
-    validated: Mapping[str, object] = schema.validate(given)  # type: ignore[assignment]  # a TypedDict, read as a mapping
+    validated: Mapping[str, object] = schema.validate(given)
     return {name: validated[name] for name in given}
 
 
@@ -66,7 +69,7 @@ def image_generation_body(
     output_compression: object,
 ) -> dict[str, object]:
     """The JSON body of ``POST /images/generations``; only given arguments are included."""
-    return _body(_IMAGE, locals())  # type: ignore[arg-type]  # the arguments, by name
+    return _body(_IMAGE, locals())
 
 
 def video_content(content: object) -> list[dict[str, object]]:
@@ -75,7 +78,7 @@ def video_content(content: object) -> list[dict[str, object]]:
         model="m", prompt="p", duration=NotGiven(), resolution=NotGiven(),
         aspect_ratio=NotGiven(), content=content,
     )  # fmt: skip
-    return body["content"]  # type: ignore[return-value]  # validated as that list
+    return cast("list[dict[str, object]]", body["content"])  # validated as that list
 
 
 def video_generation_body(
@@ -88,4 +91,4 @@ def video_generation_body(
     content: object,
 ) -> dict[str, object]:
     """The JSON body of ``POST /videos/generations``; only given arguments are included."""
-    return _body(_VIDEO, locals())  # type: ignore[arg-type]  # the arguments, by name
+    return _body(_VIDEO, locals())
