@@ -42,7 +42,7 @@ def test_an_unknown_backend_is_refused_by_name() -> None:
     with pytest.raises(
         ConfigurationError, match=r"http_backend: expected one of 'httpx', 'aiohttp'"
     ):
-        AsyncTokenClient(api_key=KEY, base_url=URL, http_backend="curl")  # type: ignore[arg-type]  # the point
+        AsyncTokenClient(api_key=KEY, base_url=URL, http_backend="curl")  # type: ignore[arg-type]  # not a backend: refused at run time
 
 
 def test_aiohttp_without_the_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
