@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator
+from http.cookiejar import Cookie, CookieJar
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, ClassVar, Literal, cast
 
@@ -26,7 +27,14 @@ from ._exceptions import ConfigurationError
 if TYPE_CHECKING:  # asyncio is loaded by whoever runs it, not by ``import tokenclient``
     import asyncio
 
-__all__ = ["HTTP_BACKENDS", "HttpBackend", "async_make_http", "check_backend", "make_http"]
+__all__ = [
+    "HTTP_BACKENDS",
+    "HttpBackend",
+    "NoCookies",
+    "async_make_http",
+    "check_backend",
+    "make_http",
+]
 
 HttpBackend = Literal["httpx", "aiohttp"]
 HTTP_BACKENDS: tuple[HttpBackend, ...] = ("httpx", "aiohttp")
@@ -49,6 +57,63 @@ def check_backend(backend: str | None, http_client: object) -> None:
         )
 
 
+class _NoJar(CookieJar):
+    """A cookie jar that keeps nothing."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        """Drop it."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        """Drop them."""
+
+
+class NoCookies(httpx.Cookies):
+    """The cookies of tokenclient's own http clients: none, ever.
+
+    tokenclient builds every request itself, so a cookie never went back to a server anyway;
+    keeping them only cost time (httpx parses each response's URL and ``Set-Cookie`` headers
+    for its jar, about a fifth of its own per-request work) and memory without bound (a
+    server that sets a new cookie on every reply grows the jar forever). Nothing can be put
+    in this one, so one instance serves every client.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(_NoJar())
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Keep nothing (the jar would drop it anyway; this skips the parsing too)."""
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        """Send nothing."""
+
+
+_NO_COOKIES = NoCookies()
+
+
+class _Cookieless:
+    """Mixed into tokenclient's own httpx clients, before the httpx class."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """None, ever: see ``NoCookies``."""
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise ConfigurationError(
+            "cookies: tokenclient's own http client keeps and sends no cookies; to send some, "
+            "pass your own httpx client as http_client="
+        )
+
+
+class _Client(_Cookieless, httpx.Client):
+    """``httpx.Client`` without cookies."""
+
+
+class _AsyncClient(_Cookieless, httpx.AsyncClient):
+    """``httpx.AsyncClient`` without cookies."""
+
+
 def make_http(
     backend: HttpBackend,
     *,
@@ -61,7 +126,7 @@ def make_http(
         raise ConfigurationError(
             "http_backend='aiohttp' is for AsyncTokenClient: aiohttp has no synchronous client"
         )
-    return httpx.Client(timeout=timeout, limits=limits, proxy=proxy)
+    return _Client(timeout=timeout, limits=limits, proxy=proxy)
 
 
 def async_make_http(
@@ -73,7 +138,7 @@ def async_make_http(
 ) -> httpx.AsyncClient:
     """The async client's ``httpx.AsyncClient`` on ``backend``."""
     if backend == "httpx":
-        return httpx.AsyncClient(timeout=timeout, limits=limits, proxy=proxy)
+        return _AsyncClient(timeout=timeout, limits=limits, proxy=proxy)
     if proxy is not None:
         raise ConfigurationError(
             "proxy: not supported with http_backend='aiohttp' (use HTTPS_PROXY, which aiohttp "
@@ -82,7 +147,7 @@ def async_make_http(
     if find_spec("httpx_aiohttp") is None or find_spec("aiohttp") is None:
         raise ConfigurationError(f"http_backend='aiohttp' needs the aiohttp extra: {_EXTRA}")
     refuse_trio("built")
-    return httpx.AsyncClient(transport=_transport(limits), timeout=timeout, limits=limits)
+    return _AsyncClient(transport=_transport(limits), timeout=timeout, limits=limits)
 
 
 def refuse_trio(when: Literal["built", "used"]) -> None:
@@ -176,6 +241,20 @@ def _transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
 
     class Transport(AiohttpTransport):
         """``httpx-aiohttp``'s transport: refuses trio, maps errors as httpx does."""
+
+        def get_client(self) -> aiohttp.ClientSession:
+            """httpx-aiohttp's session and connector, without a cookie jar.
+
+            aiohttp's default jar stores every ``Set-Cookie`` and sends it back; tokenclient's
+            own clients send no cookies on either backend (see ``NoCookies``).
+            """
+            limit = self.limits.max_connections
+            connector = aiohttp.TCPConnector(
+                keepalive_timeout=self.limits.keepalive_expiry,
+                ssl=self.ssl_context,
+                limit=0 if limit is None else limit,  # aiohttp's 0 is httpx's None: no limit
+            )
+            return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             refuse_trio("used")

@@ -21,7 +21,7 @@ from functools import cache
 
 from typing_extensions import override
 
-from .faultserver import FaultServer, ReadRequest
+from .faultserver import FaultServer, ReadRequest, Seen
 
 __all__ = [
     "HostileServer",
@@ -115,6 +115,8 @@ class HostileServer(FaultServer):
     @override
     def _respond(self, conn: socket.socket, request: ReadRequest) -> bool:
         deadline = time.monotonic() + self.max_wait
+        with self._lock:
+            self.seen.append(Seen("hostile", request.method, request.path, request.headers))
         self.respond(lambda data: self._send(conn, data, deadline))
         return False  # one answer per connection
 

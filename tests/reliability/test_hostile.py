@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
+import aiohttp
 import pytest
+from httpx_aiohttp import AiohttpTransport
 
 from tokenclient import (
     APIError,
@@ -24,10 +26,13 @@ from tokenclient import (
     APITimeoutError,
     AsyncTokenClient,
     BadRequestError,
+    ConfigurationError,
     TokenClient,
 )
 
 from ..support import AnyClient, Kind, resolve
+from . import harness
+from .conftest import MODES_WITH_AIOHTTP
 from .harness import HELLO, KEY, SLACK, open_stream, read_into
 from .hostile import (
     HostileServer,
@@ -436,4 +441,46 @@ async def test_a_json_answer_that_is_not_a_completion_is_typed(
         await read_into(await open_stream(client, "m"), [])
     assert isinstance(info.value, APIResponseValidationError)
     assert "not a completion" in str(info.value)
+    await resolve(client.close())
+
+
+# -- 7. a new cookie on every reply -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES_WITH_AIOHTTP)
+async def test_cookies_are_neither_kept_nor_sent(
+    serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind, mode: str
+) -> None:
+    """A server that sets a new 1 KB cookie on every reply grows no jar and gets none back.
+
+    tokenclient builds its own requests, so httpx never sent a cookie, but it still parsed and
+    kept every one, without bound; aiohttp's session kept them and sent them back.
+    """
+    replies = iter(range(1_000_000))
+
+    def respond(send: Send) -> None:
+        body = completion_body()
+        cookie = f"c{next(replies)}={'v' * 1024}; Path=/"
+        length = str(len(body))
+        # One answer per connection here: "connection: close" keeps the client from reusing it.
+        headers = {"content_type": "application/json", "content_length": length}
+        send(head(**headers, connection="close", set_cookie=cookie) + body)
+
+    server = serve(respond)
+    # A name, not an IP address: aiohttp's default jar ignores cookies set by IP addresses.
+    url = server.url.replace("127.0.0.1", "localhost")
+    client = harness.client_of(kind, url, max_retries=0)
+    for _ in range(20):
+        await create(client)
+    assert len(server.seen) == 20
+    assert [seen.headers.get("cookie") for seen in server.seen] == [None] * 20
+    http = client._http
+    assert len(http.cookies.jar) == 0
+    transport = http._transport
+    if mode == "aiohttp":
+        assert isinstance(transport, AiohttpTransport)
+        assert isinstance(transport.client, aiohttp.ClientSession)
+        assert len(transport.client.cookie_jar) == 0
+    with pytest.raises(ConfigurationError, match="http_client="):
+        http.cookies = {"c": "v"}
     await resolve(client.close())
