@@ -87,6 +87,11 @@ def _check_pause(seconds: object) -> float:
     return float(seconds)
 
 
+def _left(timeout: float | None, began: float, clock: Callable[[], float]) -> float | None:
+    """What is left of ``timeout`` (``None``: no limit), counted from ``began`` on ``clock``."""
+    return None if timeout is None else max(0.0, timeout - (clock() - began))
+
+
 def _slot_timeout(timeout: float | None, max_concurrency: int | None) -> TimeoutError:
     return TimeoutError(
         f"waited {timeout:g} s for a client-side slot (max_concurrency={max_concurrency}): "
@@ -289,12 +294,14 @@ class Limiter(_LimiterBase[FifoSemaphore]):
         With a store, the store's lease for the request (reserving ``tokens``), else ``None``;
         ``LimitsStoreError`` if the store cannot be reached.
         """
+        began = 0.0 if self.shared is None else self._clock()  # the store's wait counts it too
         if self._slots is not None and not self._slots.acquire(slot_timeout):
             raise _slot_timeout(slot_timeout, self.max_concurrency)
         lease = None
         try:
             if self.shared is not None:
-                lease = self.shared.take(tokens, self._sleep)
+                left = _left(slot_timeout, began, self._clock)
+                lease = self.shared.take(tokens, self._sleep, left, self._clock)
             elif self._paced():
                 self._wait_for_start()
         except BaseException:
@@ -401,6 +408,7 @@ class AsyncLimiter(_LimiterBase["_AnyioSemaphore"]):
         """
         import anyio
 
+        began = 0.0 if self.shared is None else self._clock()  # the store's wait counts it too
         if self._slots is not None:
             try:
                 # Succeeds only when nobody waits (release() hands slots over), so it keeps
@@ -414,7 +422,8 @@ class AsyncLimiter(_LimiterBase["_AnyioSemaphore"]):
         lease = None
         try:
             if self.shared is not None:
-                lease = await self.shared.atake(tokens, self._sleep)
+                left = _left(slot_timeout, began, self._clock)
+                lease = await self.shared.atake(tokens, self._sleep, left, self._clock)
             elif self._paced():
                 await self._wait_for_start()
         except BaseException:
@@ -510,19 +519,48 @@ class SharedLimits:
         """Tokens to reserve for ``request``: 0 unless ``tokens_per_minute`` is set."""
         return estimate_request_tokens(request.content) if self.counts_tokens else 0
 
-    def take(self, tokens: int, sleep: Callable[[float], None]) -> Lease:
-        """Wait until the store lets a request start; its lease, renewed until it ends."""
+    def take(
+        self,
+        tokens: int,
+        sleep: Callable[[float], None],
+        slot_timeout: float | None,
+        clock: Callable[[], float],
+    ) -> Lease:
+        """Wait until the store lets a request start; its lease, renewed until it ends.
+
+        ``TimeoutError`` if no slot came free within ``slot_timeout`` seconds on ``clock``.
+        """
         from .limits import acquire_and_wait
 
-        grant = acquire_and_wait(self.store, self.scope, self.limits, tokens=tokens, sleep=sleep)
+        grant = acquire_and_wait(
+            self.store,
+            self.scope,
+            self.limits,
+            tokens=tokens,
+            sleep=sleep,
+            timeout=slot_timeout,
+            clock=clock,
+        )
         return Lease(self, grant)
 
-    async def atake(self, tokens: int, sleep: Callable[[float], Awaitable[None]]) -> Lease:
+    async def atake(
+        self,
+        tokens: int,
+        sleep: Callable[[float], Awaitable[None]],
+        slot_timeout: float | None,
+        clock: Callable[[], float],
+    ) -> Lease:
         """``take`` for async limiters."""
         from .limits import aacquire_and_wait
 
         grant = await aacquire_and_wait(
-            self.store, self.scope, self.limits, tokens=tokens, sleep=sleep
+            self.store,
+            self.scope,
+            self.limits,
+            tokens=tokens,
+            sleep=sleep,
+            timeout=slot_timeout,
+            clock=clock,
         )
         return Lease(self, grant, _on_this_loop())
 

@@ -7,6 +7,7 @@ import gzip
 import json
 import logging
 import socket
+import threading
 import time
 import uuid
 import warnings
@@ -16,7 +17,7 @@ import httpx
 import pytest
 import redis.asyncio
 
-from tokenclient import AsyncTokenClient, ConfigurationError, TokenClient
+from tokenclient import APITimeoutError, AsyncTokenClient, ConfigurationError, TokenClient
 from tokenclient._limiter import SharedLimits
 from tokenclient.limits import Grant, Limits, LimitsStore, LimitsStoreError, LocalStore, RedisStore
 from tokenclient.types import ChatCompletionMessageParam
@@ -262,6 +263,42 @@ async def test_a_send_that_never_left_refunds_its_reservation(kind: Kind) -> Non
         await resolve(client.chat.completions.create(model="m", messages=MESSAGES))
     assert store.named("release") == [{"started": False, "used_tokens": None}]
     assert store.active(shared_of(client).scope) == 0
+    await close(client)
+
+
+@KINDS
+async def test_a_slot_held_elsewhere_is_waited_for_no_longer_than_the_pool_timeout(
+    kind: Kind, store: LimitsStore
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return completion(5)
+
+    timeout = httpx.Timeout(5.0, pool=0.3)
+    client = client_of(kind, handler, store, max_concurrency=1, timeout=timeout)
+    client._runtime.limiter_sleep = time.sleep  # real polls on the real clock
+    client._runtime.async_limiter_sleep = anyio.sleep
+    shared = shared_of(client)
+    holder = store.acquire(shared.scope, shared.limits)  # another process's open stream
+    assert holder.admitted
+    # A safety net, so that a wait without the bound ends too (and fails the test, not CI).
+    net = threading.Timer(6.0, lambda: store.release(shared.scope, shared.limits, holder))
+    net.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(APITimeoutError, match=r"0\.3 s for a slot of the shared limits"):
+            await resolve(client.chat.completions.create(model="m", messages=MESSAGES))
+        assert time.monotonic() - started < 0.3 + 1.5
+        assert seen == []  # nothing was sent
+    finally:
+        net.cancel()
+    store.release(shared.scope, shared.limits, holder)
+    await resolve(client.chat.completions.create(model="m", messages=MESSAGES))  # free again
+    assert len(seen) == 1
+    if isinstance(client, AsyncTokenClient):
+        await store.aclose()  # its async connections belong to this event loop
     await close(client)
 
 

@@ -91,3 +91,65 @@ def test_a_pause_recorded_while_sleeping_delays_the_start(store: LimitsStore, sc
     assert sleeps[0] == pytest.approx(1.0, abs=0.05)
     assert sleeps[1] == pytest.approx(5.0, abs=0.05)
     store.release(scope, LIMITS, grant)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the waiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_polling_for_a_slot_ends_at_the_timeout(
+    store: LimitsStore, scope: str, kind: str
+) -> None:
+    holder = acquire_and_wait(store, scope, LIMITS)  # another process's request, never ending
+    clock = FakeClock()
+
+    async def wait() -> Grant:
+        if kind == "sync":
+            return acquire_and_wait(
+                store, scope, LIMITS, sleep=clock.sleep, timeout=0.3, clock=clock
+            )
+        try:
+            return await aacquire_and_wait(
+                store, scope, LIMITS, sleep=clock.async_sleep, timeout=0.3, clock=clock
+            )
+        finally:
+            await store.aclose()  # the async connections belong to this event loop
+
+    with pytest.raises(TimeoutError, match=r"waited 0\.3 s .*max_concurrency=1"):
+        await wait()
+    assert sum(clock.sleeps) == pytest.approx(0.3)  # the last poll's sleep is cut to the end
+    assert max(clock.sleeps) <= 0.05  # the store's poll delays, not one long sleep
+    store.release(scope, LIMITS, holder)
+    again = store.acquire(scope, LIMITS)
+    assert again.admitted  # the waiter that gave up holds nothing
+    assert again.wait == pytest.approx(1.0, abs=0.05)  # nor took a token: only the holder's
+
+
+def test_without_a_timeout_polling_goes_on(store: LimitsStore, scope: str) -> None:
+    holder = acquire_and_wait(store, scope, LIMITS)
+    clock = FakeClock()
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now > 1000.0:  # far past any default timeout
+            store.release(scope, LIMITS, holder)
+
+    grant = acquire_and_wait(store, scope, LIMITS, sleep=sleep, clock=clock)
+    assert grant.admitted
+    store.release(scope, LIMITS, grant)

@@ -18,6 +18,26 @@ __all__ = ["aacquire_and_wait", "acquire_and_wait"]
 _RELEASE_TIMEOUT = 5.0  # bound on the shielded refund after a cancellation
 
 
+def _poll_delay(
+    grant: Grant,
+    limits: Limits,
+    timeout: float | None,
+    deadline: float | None,
+    clock: Callable[[], float],
+) -> float:
+    """How long to sleep before the next poll for a slot; ``TimeoutError`` past ``deadline``."""
+    if deadline is None:
+        return grant.wait
+    left = deadline - clock()
+    if left <= 0:
+        raise TimeoutError(
+            f"waited {timeout:.3g} s for a slot of the shared limits (limits_store, "
+            f"max_concurrency={limits.max_concurrency}): every slot is held by requests or "
+            "open streams of the other clients and processes of the scope"
+        )
+    return min(grant.wait, left)
+
+
 def acquire_and_wait(
     store: LimitsStore,
     scope: str,
@@ -25,6 +45,8 @@ def acquire_and_wait(
     *,
     tokens: int = 0,
     sleep: Callable[[float], None] = time.sleep,
+    timeout: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Grant:
     """Block until the request may start; return its grant (release it when done).
 
@@ -32,11 +54,16 @@ def acquire_and_wait(
     for the reservation's delay, and once more behind any pause another process recorded
     meanwhile (``recheck``). An exception while waiting for the start refunds the
     reservation and frees the lease before it propagates.
+
+    ``timeout`` bounds the polling for a slot (``None``: wait as long as it takes): once it has
+    passed, a last poll, then ``TimeoutError``. The start's own delay, known once the slot is
+    held, is slept in full. ``clock`` is the monotonic clock ``timeout`` is measured on.
     """
     attempt = 0
+    deadline = None if timeout is None else clock() + timeout
     grant = store.acquire(scope, limits, tokens=tokens, attempt=attempt)
     while not grant.admitted:
-        sleep(grant.wait)
+        sleep(_poll_delay(grant, limits, timeout, deadline, clock))
         attempt += 1
         grant = store.acquire(scope, limits, tokens=tokens, attempt=attempt)
     try:
@@ -56,6 +83,8 @@ async def aacquire_and_wait(
     *,
     tokens: int = 0,
     sleep: Callable[[float], Awaitable[None]] = _sleep,
+    timeout: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Grant:
     """``acquire_and_wait`` for async callers (asyncio and trio).
 
@@ -65,9 +94,10 @@ async def aacquire_and_wait(
     import anyio  # here, not at import: a sync program never loads it
 
     attempt = 0
+    deadline = None if timeout is None else clock() + timeout
     grant = await store.aacquire(scope, limits, tokens=tokens, attempt=attempt)
     while not grant.admitted:
-        await sleep(grant.wait)
+        await sleep(_poll_delay(grant, limits, timeout, deadline, clock))
         attempt += 1
         grant = await store.aacquire(scope, limits, tokens=tokens, attempt=attempt)
     try:
