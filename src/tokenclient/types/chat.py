@@ -156,8 +156,10 @@ def _reasoning_text(extra: dict[str, object]) -> str | None:
 class _OneReasoningName(ResponseModel):
     """Gives ``reasoning`` / ``reasoning_details`` (kept in the extras) as ``reasoning_content``.
 
-    An after-validator that returns at once when there are no extras: a content chunk parses
-    as fast as without it (3.0 us), a ``reasoning`` chunk takes 0.6 us more.
+    An after-validator that returns at once when there are no extras. It is one call from the
+    compiled validator into Python per delta: a content chunk takes 3.0 us to validate, 0.4 us
+    of it for this call; a ``reasoning`` chunk takes 0.6 us more. Keeping the original fields
+    in the extras (so a message sent back is sent as it came) rules out doing it with an alias.
     """
 
     @model_validator(mode="after")
