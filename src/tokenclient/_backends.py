@@ -126,7 +126,11 @@ def make_http(
         raise ConfigurationError(
             "http_backend='aiohttp' is for AsyncTokenClient: aiohttp has no synchronous client"
         )
-    return _Client(timeout=timeout, limits=limits, proxy=proxy)
+    from ._deadline_pool import bound_by_attempt_deadline
+
+    client = _Client(timeout=timeout, limits=limits, proxy=proxy)
+    bound_by_attempt_deadline(client)
+    return client
 
 
 def async_make_http(

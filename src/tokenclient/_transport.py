@@ -26,6 +26,7 @@ import httpx
 
 from ._core import retry
 from ._core.response import make_status_error
+from ._deadline import ATTEMPT_DEADLINE
 from ._exceptions import APIResponseValidationError, APITimeoutError, connection_error
 from ._limiter import AsyncLimiter, Lease, Limiter, never_sent
 from ._runtime import Runtime
@@ -104,6 +105,10 @@ class _Attempt:
     def left(self) -> float:
         assert self.deadline is not None
         return self.deadline - time.monotonic()
+
+    def passed(self) -> bool:
+        """Whether the attempt's deadline has passed."""
+        return self.deadline is not None and self.left() <= 0
 
     def shorten(self) -> None:
         """No httpx timeout longer than the time left (checked between reads too)."""
@@ -308,11 +313,15 @@ class Requester(_RetryLoopBase[Limiter]):
     ) -> httpx.Response:
         """One send holding the slot ``acquire()`` took; the slot goes with the response."""
         deadline = _Attempt(request, attempt_timeout)
+        # Every socket wait of tokenclient's own pool ends by the deadline (``_deadline_pool``).
+        bound = ATTEMPT_DEADLINE.set(deadline.deadline)
         try:
             try:
                 response = self.http.send(request, stream=True)
             except BaseException as exc:
                 self.limiter.end(lease, started=not never_sent(exc))
+                if isinstance(exc, httpx.TimeoutException) and deadline.passed():
+                    deadline.expired()  # the deadline cut that wait short: say so
                 raise
             # From here on, closing the response frees the slot, and a stream's store lease.
             # A plain answer's lease is settled here once its (decoded) body is in: httpx
@@ -333,6 +342,7 @@ class Requester(_RetryLoopBase[Limiter]):
                     own.end()
             return response
         finally:
+            ATTEMPT_DEADLINE.reset(bound)
             deadline.restore()
 
 

@@ -306,7 +306,6 @@ async def test_a_trickled_body_is_bounded_by_attempt_timeout(
     await resolve(client.close())
 
 
-@pytest.mark.parametrize("mode", ["asyncio", "trio"])
 async def test_trickled_headers_are_bounded_by_attempt_timeout(
     serve: Callable[[Callable[[Send], None]], HostileServer], kind: Kind
 ) -> None:

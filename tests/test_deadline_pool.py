@@ -1,0 +1,195 @@
+"""The sync pool's deadline backend: every socket wait cut to the time left of the attempt.
+
+The end-to-end case (headers trickled one byte per 20 ms, sync client) is in
+``tests/reliability/test_hostile.py``; these check the pieces.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable, Iterable
+from typing import cast
+
+import httpcore
+import httpx
+import pytest
+
+from tokenclient import AsyncTokenClient, TokenClient
+from tokenclient._deadline import ATTEMPT_DEADLINE, time_left
+from tokenclient._deadline_pool import bound_by_attempt_deadline
+
+KEY = "sk-deadline"
+
+
+class Recorder(httpcore.NetworkStream, httpcore.NetworkBackend):
+    """A backend and its one stream, recording the timeout each wait was given."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[tuple[str, float | None]] = []
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[object] | None = None,
+    ) -> httpcore.NetworkStream:
+        self.timeouts.append(("connect", timeout))
+        return self
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[object] | None = None,
+    ) -> httpcore.NetworkStream:
+        self.timeouts.append(("unix", timeout))
+        return self
+
+    def sleep(self, seconds: float) -> None:
+        self.timeouts.append(("sleep", seconds))
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.timeouts.append(("read", timeout))
+        return b"data"
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.timeouts.append(("write", timeout))
+
+    def close(self) -> None:
+        self.timeouts.append(("close", None))
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        self.timeouts.append(("tls", timeout))
+        return self
+
+    def get_extra_info(self, info: str) -> object:
+        return f"info:{info}"
+
+
+def backend_of(transport: object) -> object:
+    """The network backend of an httpx transport's pool (httpcore keeps both private)."""
+    pool: object = getattr(transport, "_pool")  # noqa: B009
+    return cast("object", getattr(pool, "_network_backend"))  # noqa: B009
+
+
+def wrapped(recorder: Recorder) -> httpcore.NetworkBackend:
+    """``recorder`` behind the deadline backend, as tokenclient's own pool has it."""
+    client = httpx.Client()
+    assert bound_by_attempt_deadline(client)
+    backend = backend_of(client._transport)
+    assert isinstance(backend, httpcore.NetworkBackend)
+    backend._inner = recorder  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+    client.close()
+    return backend
+
+
+def every_wait(backend: httpcore.NetworkBackend) -> None:
+    stream = backend.connect_tcp("127.0.0.1", 1, timeout=10.0)
+    stream = stream.start_tls(ssl.create_default_context(), "localhost", timeout=10.0)
+    assert stream.read(10, timeout=10.0) == b"data"
+    stream.write(b"x", timeout=None)
+    assert stream.get_extra_info("client_addr") == "info:client_addr"
+    stream.close()
+    backend.connect_unix_socket("/nowhere", timeout=None)
+    backend.sleep(0.25)
+
+
+def test_outside_an_attempt_nothing_is_cut() -> None:
+    recorder = Recorder()
+    every_wait(wrapped(recorder))
+    assert time_left() is None
+    assert recorder.timeouts == [
+        ("connect", 10.0),
+        ("tls", 10.0),
+        ("read", 10.0),
+        ("write", None),
+        ("close", None),
+        ("unix", None),
+        ("sleep", 0.25),
+    ]
+
+
+def test_within_an_attempt_every_wait_is_cut_to_the_time_left() -> None:
+    recorder = Recorder()
+    backend = wrapped(recorder)
+    token = ATTEMPT_DEADLINE.set(time.monotonic() + 2.0)
+    try:
+        every_wait(backend)
+    finally:
+        ATTEMPT_DEADLINE.reset(token)
+    cut = {name: timeout for name, timeout in recorder.timeouts}
+    for name in ("connect", "tls", "read", "write", "unix"):
+        timeout = cut[name]
+        assert timeout is not None
+        assert 1.0 < timeout <= 2.0, name  # no wait outlasts the deadline, None included
+    assert cut["sleep"] == 0.25  # httpcore's own retry sleeps are not network waits
+
+
+@pytest.mark.parametrize(
+    ("wait", "error"),
+    [
+        ("connect", httpcore.ConnectTimeout),
+        ("tls", httpcore.ConnectTimeout),
+        ("read", httpcore.ReadTimeout),
+        ("write", httpcore.WriteTimeout),
+        ("unix", httpcore.ConnectTimeout),
+    ],
+)
+def test_past_the_deadline_no_wait_starts(wait: str, error: type[Exception]) -> None:
+    recorder = Recorder()
+    backend = wrapped(recorder)
+    stream = backend.connect_tcp("127.0.0.1", 1)
+    calls: dict[str, Callable[[], object]] = {
+        "connect": lambda: backend.connect_tcp("127.0.0.1", 1, timeout=5.0),
+        "tls": lambda: stream.start_tls(ssl.create_default_context(), "localhost", timeout=5.0),
+        "read": lambda: stream.read(10, timeout=5.0),
+        "write": lambda: stream.write(b"x", timeout=5.0),
+        "unix": lambda: backend.connect_unix_socket("/nowhere", timeout=5.0),
+    }
+    token = ATTEMPT_DEADLINE.set(time.monotonic() - 0.001)
+    try:
+        with pytest.raises(error, match="attempt_timeout"):
+            calls[wait]()
+    finally:
+        ATTEMPT_DEADLINE.reset(token)
+    assert recorder.timeouts == [("connect", None)]  # only the set-up connect reached it
+
+
+def test_the_clients_own_pools_are_bound_and_yours_are_not() -> None:
+    own = TokenClient(api_key=KEY, base_url="http://127.0.0.1:9/v1")
+    proxied = TokenClient(api_key=KEY, base_url="http://127.0.0.1:9/v1", proxy="http://127.0.0.1:8")
+    for client in (own, proxied):
+        http = client._http
+        transports = [http._transport, *(t for t in http._mounts.values() if t is not None)]
+        for transport in transports:
+            assert type(backend_of(transport)).__name__ == "_Backend"
+        client.close()
+    assert len(proxied._http._mounts) == 1  # the proxy's pool was bound too
+    mine = httpx.Client()
+    yours = TokenClient(api_key=KEY, base_url="http://127.0.0.1:9/v1", http_client=mine)
+    assert isinstance(backend_of(mine._transport), httpcore.SyncBackend)
+    yours.close()
+    mine.close()
+
+
+def test_an_unfamiliar_layout_is_left_as_it_is() -> None:
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200)))
+    assert not bound_by_attempt_deadline(client)
+    assert client.get("http://127.0.0.1:9/").status_code == 200
+    client.close()
+
+
+@pytest.mark.anyio
+async def test_the_async_client_needs_no_binding() -> None:
+    client = AsyncTokenClient(api_key=KEY, base_url="http://127.0.0.1:9/v1")
+    backend = backend_of(client._http._transport)
+    assert type(backend).__name__ != "_Backend"  # it cancels the attempt at its deadline
+    await client.close()
