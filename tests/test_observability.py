@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -524,13 +526,42 @@ def test_a_fallback_only_hook_builds_no_call_events() -> None:
     client.close()
 
 
-async def test_an_async_on_fallback_is_refused() -> None:
+@pytest.mark.anyio
+async def test_on_an_async_router_coroutine_callbacks_and_hooks_are_awaited() -> None:
+    order: list[str] = []
+
+    class AsyncFallback:
+        async def on_fallback(self, event: FallbackEvent) -> None:
+            await anyio.lowlevel.checkpoint()  # really suspends: only an awaited call gets past
+            order.append(f"hook:{event.route.model}")
+
+    async def callback(route: Route[AsyncTokenClient], error: Exception, following: object) -> None:
+        await anyio.lowlevel.checkpoint()
+        order.append(f"callback:{type(error).__name__}")
+
+    first = make("async", hooks=[AsyncFallback()]).with_options(max_retries=0)
+    second = make("async")
+    assert isinstance(first, AsyncTokenClient)
+    assert isinstance(second, AsyncTokenClient)
+    router = AsyncRouter(
+        {"smart": [Route(first, "error-503"), Route(second, "qwen3-8b")]}, on_fallback=callback
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a coroutine never awaited would warn
+        reply = await router.chat.completions.create(model="smart", messages=HI)
+    assert reply.model == "qwen3-8b"
+    assert order == ["callback:ServiceUnavailableError", "hook:error-503"]
+    await close(first)
+    await close(second)
+
+
+def test_a_coroutine_hook_on_a_sync_client_is_still_refused() -> None:
     class AsyncFallback:
         async def on_fallback(self, event: FallbackEvent) -> None:
             pass
 
-    with pytest.raises(ConfigurationError, match="on_fallback"):
-        make("async", hooks=[AsyncFallback()])
+    with pytest.raises(ConfigurationError, match=r"on_fallback is a coroutine function"):
+        make("sync", hooks=[AsyncFallback()])
 
 
 @KINDS

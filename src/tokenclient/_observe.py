@@ -217,11 +217,6 @@ class Observer:
             )
         for name in methods:
             method = getattr(hook, name)
-            if name == "on_fallback" and inspect.iscoroutinefunction(method):
-                raise ConfigurationError(
-                    f"hooks: {type(hook).__name__}.on_fallback must be a plain function "
-                    "(routers call it synchronously)"
-                )
             if not self._asynchronous and inspect.iscoroutinefunction(method):
                 raise ConfigurationError(
                     f"hooks: {type(hook).__name__}.{name} is a coroutine function; "
@@ -274,7 +269,7 @@ class Observer:
             except Exception as error:
                 self._warn(hook, name, error)
 
-    async def async_emit(self, name: str, event: CallEvent) -> None:
+    async def async_emit(self, name: str, event: CallEvent | FallbackEvent) -> None:
         """``emit`` for the async client: coroutine hook methods are awaited."""
         for hook, method in self.hooks.get(name, ()):
             try:

@@ -7,7 +7,7 @@ A hook is any object with some of these methods; each receives one frozen event:
     on_response(ResponseEvent)    a call succeeded (for a stream: its headers arrived)
     on_error(ErrorEvent)          a call failed for good
     on_stream_end(StreamEndEvent) a stream was closed (exhausted, broken off or failed)
-    on_fallback(FallbackEvent)    a router moved on from a route of this client (sync only)
+    on_fallback(FallbackEvent)    a router moved on from a route of this client
 
 On the async client a method may be a coroutine function; it is awaited. A hook that raises is
 logged (WARNING on the ``tokenclient`` logger, once per hook, method and exception type) and the
@@ -179,7 +179,7 @@ class StreamEndEvent(CallEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FallbackEvent:
     """A router's route failed and the router moves on (given to the failed route's client's
-    hooks, ``on_fallback``; always called synchronously)."""
+    hooks, ``on_fallback``)."""
 
     model: str
     """The router's logical model name."""
@@ -215,7 +215,7 @@ class Hook(Protocol):
         ...
 
     def on_fallback(self, event: FallbackEvent) -> object:
-        """A router moved on from this client's route (sync only)."""
+        """A router moved on from this client's route."""
         ...
 
 

@@ -19,6 +19,7 @@ from two models is never spliced together.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -41,6 +42,7 @@ from .resources.videos import AsyncVideos, Videos
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
+    from .hooks import FallbackEvent
     from .resources.chat import StrategyParam
     from .types.chat import ChatCompletion, ChatCompletionChunk
     from .types.chat_create_params import ChatCompletionCreateParams, ChatCompletionParseParams
@@ -97,7 +99,18 @@ class AllRoutesFailedError(APIError):
 
 
 FallbackCallback = Callable[[Route[ClientT], Exception, Route[ClientT] | None], object]
-"""``on_fallback(route, error, next_route)``: told of each switch (``next_route`` None: last)."""
+"""``on_fallback(route, error, next_route)``: told of each switch (``next_route`` None: last).
+On an ``AsyncRouter`` it may be a coroutine function: it is awaited."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Switch(Generic[ClientT]):
+    """A move from a failed route to the next one (``following``: ``None`` when none is left)."""
+
+    model: str
+    route: Route[ClientT]
+    error: Exception
+    following: Route[ClientT] | None
 
 
 class _RouterBase(Generic[ClientT]):
@@ -158,12 +171,14 @@ class _RouterBase(Generic[ClientT]):
         step: int,
         error: Exception,
         billable: bool,
-    ) -> bool:
+    ) -> _Switch[ClientT] | None:
+        """The switch to the next route after ``error`` (cooled down and logged), or ``None``:
+        raise ``error``. Telling the callback and the hooks is the caller's (``_tell``)."""
         verdict = routing.judge(
             error, cooldown=self._cooldown, auth_cooldown=self._auth_cooldown, billable=billable
         )
         if not verdict.move_on:
-            return False
+            return None
         index, route = plan[step]
         with self._lock:
             self._tables[model].failed(index, self._clock(), verdict.cooldown)
@@ -176,15 +191,17 @@ class _RouterBase(Generic[ClientT]):
             type(error).__name__,
             f"trying {following.label}" if following is not None else "no route left",
         )
-        if self._on_fallback is not None:
-            self._on_fallback(route, error, following)
-        observer = route.client._observer
-        if "on_fallback" in observer.hooks:  # the route's client's hooks
-            from .hooks import FallbackEvent
+        return _Switch(model, route, error, following)
 
-            event = FallbackEvent(model=model, route=route, error=error, next_route=following)
-            observer.emit("on_fallback", event)
-        return True
+    def _event(self, switch: _Switch[ClientT]) -> FallbackEvent | None:
+        """The hooks' event for ``switch``, if the failed route's client has such hooks."""
+        if "on_fallback" not in switch.route.client._observer.hooks:
+            return None
+        from .hooks import FallbackEvent
+
+        return FallbackEvent(
+            model=switch.model, route=switch.route, error=switch.error, next_route=switch.following
+        )
 
     def _served(
         self,
@@ -255,6 +272,14 @@ class Router(_RouterBase[TokenClient]):
         self.videos = _RouterVideos(self)
         """``router.videos.create``: billable, so moved on only when nothing was billed."""
 
+    def _tell(self, switch: _Switch[TokenClient]) -> None:
+        """``on_fallback`` and the failed route's client's hooks, of ``switch``."""
+        if self._on_fallback is not None:
+            self._on_fallback(switch.route, switch.error, switch.following)
+        event = self._event(switch)
+        if event is not None:
+            switch.route.client._observer.emit("on_fallback", event)
+
     def _call(
         self,
         model: str,
@@ -270,8 +295,10 @@ class Router(_RouterBase[TokenClient]):
             try:
                 result = send(route.client, route.model)
             except Exception as error:
-                if not self._moves_on(model, plan, step, error, billable):
+                switch = self._moves_on(model, plan, step, error, billable)
+                if switch is None:
                     raise
+                self._tell(switch)
                 failures.append((route, error))
                 continue
             self._served(model, index, route, result)
@@ -320,6 +347,17 @@ class AsyncRouter(_RouterBase[AsyncTokenClient]):
         self.videos = _AsyncRouterVideos(self)
         """``router.videos.create``: billable, so moved on only when nothing was billed."""
 
+    async def _tell(self, switch: _Switch[AsyncTokenClient]) -> None:
+        """``on_fallback`` and the failed route's client's hooks, of ``switch``; coroutine
+        functions among them are awaited."""
+        if self._on_fallback is not None:
+            outcome = self._on_fallback(switch.route, switch.error, switch.following)
+            if inspect.isawaitable(outcome):
+                await outcome
+        event = self._event(switch)
+        if event is not None:
+            await switch.route.client._observer.async_emit("on_fallback", event)
+
     async def _call(
         self,
         model: str,
@@ -335,8 +373,10 @@ class AsyncRouter(_RouterBase[AsyncTokenClient]):
             try:
                 result = await send(route.client, route.model)
             except Exception as error:
-                if not self._moves_on(model, plan, step, error, billable):
+                switch = self._moves_on(model, plan, step, error, billable)
+                if switch is None:
                     raise
+                await self._tell(switch)
                 failures.append((route, error))
                 continue
             self._served(model, index, route, result)
