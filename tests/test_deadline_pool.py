@@ -6,7 +6,10 @@ The end-to-end case (headers trickled one byte per 20 ms, sync client) is in
 
 from __future__ import annotations
 
+import logging
+import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import cast
@@ -15,7 +18,7 @@ import httpcore
 import httpx
 import pytest
 
-from tokenclient import AsyncTokenClient, TokenClient
+from tokenclient import APITimeoutError, AsyncTokenClient, TokenClient
 from tokenclient._deadline import ATTEMPT_DEADLINE, time_left
 from tokenclient._deadline_pool import bound_by_attempt_deadline
 
@@ -193,3 +196,95 @@ async def test_the_async_client_needs_no_binding() -> None:
     backend = backend_of(client._http._transport)
     assert type(backend).__name__ != "_Backend"  # it cancels the attempt at its deadline
     await client.close()
+
+
+@pytest.mark.parametrize(
+    ("raised", "attempts", "named"),
+    [(httpx.ConnectTimeout, 3, "ConnectTimeout"), (httpx.ReadTimeout, 1, "AttemptTimeout")],
+)
+def test_past_the_deadline_only_a_wait_after_sending_is_named_attempt_timeout(
+    raised: type[httpx.TimeoutException], attempts: int, named: str
+) -> None:
+    """A connect timeout says nothing was sent, so an image generation is still resent."""
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        time.sleep(0.15)  # past the 0.1 s deadline
+        raise raised("timed out", request=request)
+
+    client = TokenClient(
+        api_key=KEY,
+        base_url="http://127.0.0.1:9/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        attempt_timeout=0.1,
+        max_retries=2,
+    )
+    client._runtime.sleep = lambda seconds: None
+    with pytest.raises(APITimeoutError, match=named):
+        client.images.generate(model="flux-schnell", prompt="a lighthouse")
+    assert len(calls) == attempts  # billable: resent only when it never left
+    client.close()
+
+
+class SlowReader:
+    """A loopback server that reads 64 KiB every 10 ms (about 6 MB/s) and never answers."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/v1"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self._listener.settimeout(10.0)
+        try:
+            connection, _ = self._listener.accept()
+        except OSError:
+            return
+        with connection:
+            connection.settimeout(1.0)
+            deadline = time.monotonic() + 30.0
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                try:
+                    if not connection.recv(64 * 1024):
+                        return
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                time.sleep(0.01)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join(timeout=10.0)
+
+
+@pytest.mark.slow  # 40 MiB through a paced socket
+def test_a_large_body_to_a_slow_reader_ends_at_the_deadline() -> None:
+    server = SlowReader()
+    client = TokenClient(api_key=KEY, base_url=server.url, attempt_timeout=1.0, max_retries=0)
+    content = "x" * (40 << 20)  # 40 MiB: about 6 s at the server's pace
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match="AttemptTimeout"):
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": content}])
+    # Written whole, each send would make progress within its timeout and the body would go on.
+    assert time.monotonic() - started < 1.0 + 3.0
+    client.close()
+    server.close()
+
+
+def test_a_pool_laid_out_differently_is_reported(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tokenclient import _deadline_pool
+
+    def unbound(client: httpx.Client) -> bool:
+        return False
+
+    monkeypatch.setattr(_deadline_pool, "bound_by_attempt_deadline", unbound)
+    with caplog.at_level(logging.WARNING, logger="tokenclient"):
+        TokenClient(api_key=KEY, base_url="http://127.0.0.1:9/v1").close()
+    assert "bounds each socket wait of the sync client" in caplog.text

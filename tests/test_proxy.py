@@ -125,6 +125,25 @@ async def test_the_proxy_environment_variables_are_honoured(
     assert len(proxy.seen) == 1  # NO_PROXY: straight to the server
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # aiohttp runs on asyncio only
+async def test_the_aiohttp_backend_honours_the_proxy_environment_variables(
+    proxy: Proxy, api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    def client() -> AsyncTokenClient:
+        return AsyncTokenClient(api_key=KEY, base_url=api, max_retries=0, http_backend="aiohttp")
+
+    assert await _chat(client()) == "You said: via the proxy"
+    assert proxy.seen == [f"POST {api}/chat/completions"]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert await _chat(client()) == "You said: via the proxy"
+    assert len(proxy.seen) == 1  # NO_PROXY: straight to the server
+
+
 def test_proxy_with_an_own_http_client_is_refused() -> None:
     url, proxy = "http://127.0.0.1:9/v1", "http://p:1"
     with pytest.raises(ConfigurationError, match=r"^proxy: .*http_client"):

@@ -14,6 +14,7 @@ the retry rules treat both backends alike.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator
 from http.cookiejar import Cookie, CookieJar
@@ -40,6 +41,8 @@ HttpBackend = Literal["httpx", "aiohttp"]
 HTTP_BACKENDS: tuple[HttpBackend, ...] = ("httpx", "aiohttp")
 
 _EXTRA = 'pip install "tokenclient-sdk[aiohttp]"'
+
+log = logging.getLogger("tokenclient")
 
 
 def check_backend(backend: str | None, http_client: object) -> None:
@@ -129,7 +132,11 @@ def make_http(
     from ._deadline_pool import bound_by_attempt_deadline
 
     client = _Client(timeout=timeout, limits=limits, proxy=proxy)
-    bound_by_attempt_deadline(client)
+    if not bound_by_attempt_deadline(client):
+        log.warning(
+            "this httpx/httpcore release lays out its pools differently: attempt_timeout "
+            "bounds each socket wait of the sync client, not the attempt as a whole"
+        )
     return client
 
 
@@ -247,10 +254,12 @@ def _transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
         """``httpx-aiohttp``'s transport: refuses trio, maps errors as httpx does."""
 
         def get_client(self) -> aiohttp.ClientSession:
-            """httpx-aiohttp's session and connector, without a cookie jar.
+            """httpx-aiohttp's session and connector, without a cookie jar, reading the proxy
+            variables.
 
             aiohttp's default jar stores every ``Set-Cookie`` and sends it back; tokenclient's
-            own clients send no cookies on either backend (see ``NoCookies``).
+            own clients send no cookies on either backend (see ``NoCookies``). ``trust_env``:
+            ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``NO_PROXY`` apply, as on the default backend.
             """
             limit = self.limits.max_connections
             connector = aiohttp.TCPConnector(
@@ -258,7 +267,9 @@ def _transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
                 ssl=self.ssl_context,
                 limit=0 if limit is None else limit,  # aiohttp's 0 is httpx's None: no limit
             )
-            return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+            return aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=True
+            )
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             refuse_trio("used")

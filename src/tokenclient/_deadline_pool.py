@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["bound_by_attempt_deadline"]
 
+_PIECE = 64 * 1024
+"""Bytes written under one cut timeout, within an attempt."""
+
 
 def _cut(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
     """``timeout`` cut to the time left; ``expired`` once nothing is left."""
@@ -50,7 +53,14 @@ class _Stream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, _cut(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _cut(timeout, httpcore.WriteTimeout))
+        if time_left() is None or len(buffer) <= _PIECE:
+            self._inner.write(buffer, _cut(timeout, httpcore.WriteTimeout))
+            return
+        # httpcore sends a whole buffer under one timeout per send call, so a large body to a
+        # slow reader could outlast the deadline: each piece gets the time then left.
+        for start in range(0, len(buffer), _PIECE):
+            piece = buffer[start : start + _PIECE]
+            self._inner.write(piece, _cut(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()

@@ -92,6 +92,14 @@ def _left(timeout: float | None, began: float, clock: Callable[[], float]) -> fl
     return None if timeout is None else max(0.0, timeout - (clock() - began))
 
 
+def _shared_slot_timeout(timeout: float | None, limits: Limits) -> TimeoutError:
+    return TimeoutError(
+        f"waited {timeout:g} s for a slot of the shared limits (limits_store, "
+        f"max_concurrency={limits.max_concurrency}): every slot is held by requests or open "
+        "streams of the other clients and processes of the scope"
+    )
+
+
 def _slot_timeout(timeout: float | None, max_concurrency: int | None) -> TimeoutError:
     return TimeoutError(
         f"waited {timeout:g} s for a client-side slot (max_concurrency={max_concurrency}): "
@@ -301,7 +309,10 @@ class Limiter(_LimiterBase[FifoSemaphore]):
         try:
             if self.shared is not None:
                 left = _left(slot_timeout, began, self._clock)
-                lease = self.shared.take(tokens, self._sleep, left, self._clock)
+                try:
+                    lease = self.shared.take(tokens, self._sleep, left, self._clock)
+                except TimeoutError:
+                    raise _shared_slot_timeout(slot_timeout, self.shared.limits) from None
             elif self._paced():
                 self._wait_for_start()
         except BaseException:
@@ -423,7 +434,10 @@ class AsyncLimiter(_LimiterBase["_AnyioSemaphore"]):
         try:
             if self.shared is not None:
                 left = _left(slot_timeout, began, self._clock)
-                lease = await self.shared.atake(tokens, self._sleep, left, self._clock)
+                try:
+                    lease = await self.shared.atake(tokens, self._sleep, left, self._clock)
+                except TimeoutError:
+                    raise _shared_slot_timeout(slot_timeout, self.shared.limits) from None
             elif self._paced():
                 await self._wait_for_start()
         except BaseException:

@@ -123,7 +123,11 @@ class _Attempt:
         }
 
     def expired(self) -> NoReturn:
-        raise AttemptTimeout(
+        raise self.timeout()
+
+    def timeout(self) -> AttemptTimeout:
+        """The error of an attempt past its deadline."""
+        return AttemptTimeout(
             f"attempt_timeout: the attempt took longer than {self.limit:g}s", request=self.request
         )
 
@@ -319,9 +323,12 @@ class Requester(_RetryLoopBase[Limiter]):
             try:
                 response = self.http.send(request, stream=True)
             except BaseException as exc:
-                self.limiter.end(lease, started=not never_sent(exc))
-                if isinstance(exc, httpx.TimeoutException) and deadline.passed():
-                    deadline.expired()  # the deadline cut that wait short: say so
+                sent = not never_sent(exc)
+                self.limiter.end(lease, started=sent)
+                if sent and isinstance(exc, httpx.TimeoutException) and deadline.passed():
+                    # The deadline cut a read or write short: say so. A connect or pool timeout
+                    # keeps its name, which tells the retry rules nothing was sent.
+                    raise deadline.timeout() from exc
                 raise
             # From here on, closing the response frees the slot, and a stream's store lease.
             # A plain answer's lease is settled here once its (decoded) body is in: httpx

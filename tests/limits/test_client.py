@@ -290,7 +290,7 @@ async def test_a_slot_held_elsewhere_is_waited_for_no_longer_than_the_pool_timeo
     try:
         with pytest.raises(APITimeoutError, match=r"0\.3 s for a slot of the shared limits"):
             await resolve(client.chat.completions.create(model="m", messages=MESSAGES))
-        assert time.monotonic() - started < 0.3 + 1.5
+        assert time.monotonic() - started < 0.3 + 3.0  # generous: a loaded 2-core machine
         assert seen == []  # nothing was sent
     finally:
         net.cancel()

@@ -138,7 +138,7 @@ async def test_polling_for_a_slot_ends_at_the_timeout(
     store.release(scope, LIMITS, holder)
     again = store.acquire(scope, LIMITS)
     assert again.admitted  # the waiter that gave up holds nothing
-    assert again.wait == pytest.approx(1.0, abs=0.05)  # nor took a token: only the holder's
+    assert 0.5 < again.wait < 1.5  # nor took a token: only the holder's (two: about 2 s)
 
 
 def test_without_a_timeout_polling_goes_on(store: LimitsStore, scope: str) -> None:
@@ -147,9 +147,10 @@ def test_without_a_timeout_polling_goes_on(store: LimitsStore, scope: str) -> No
 
     def sleep(seconds: float) -> None:
         clock.sleep(seconds)
-        if clock.now > 1000.0:  # far past any default timeout
+        if len(clock.sleeps) == 200:  # seconds of polling: far past any bound of these tests
             store.release(scope, LIMITS, holder)
 
     grant = acquire_and_wait(store, scope, LIMITS, sleep=sleep, clock=clock)
     assert grant.admitted
+    assert sum(clock.sleeps[:200]) > 5.0
     store.release(scope, LIMITS, grant)

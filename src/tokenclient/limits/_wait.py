@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from .._async import sleep as _sleep
 from .._core.limits import Limits
+from .._exceptions import InvalidRequestError
 from ._base import Grant, LimitsStore
 
 __all__ = ["aacquire_and_wait", "acquire_and_wait"]
@@ -31,11 +32,19 @@ def _poll_delay(
     left = deadline - clock()
     if left <= 0:
         raise TimeoutError(
-            f"waited {timeout:.3g} s for a slot of the shared limits (limits_store, "
+            f"waited {timeout:g} s for a slot of the shared limits (limits_store, "
             f"max_concurrency={limits.max_concurrency}): every slot is held by requests or "
             "open streams of the other clients and processes of the scope"
         )
     return min(grant.wait, left)
+
+
+def _deadline(timeout: float | None, clock: Callable[[], float]) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+        raise InvalidRequestError(f"timeout: expected seconds >= 0 or None, got {timeout!r}")
+    return clock() + timeout
 
 
 def acquire_and_wait(
@@ -60,7 +69,7 @@ def acquire_and_wait(
     held, is slept in full. ``clock`` is the monotonic clock ``timeout`` is measured on.
     """
     attempt = 0
-    deadline = None if timeout is None else clock() + timeout
+    deadline = _deadline(timeout, clock)
     grant = store.acquire(scope, limits, tokens=tokens, attempt=attempt)
     while not grant.admitted:
         sleep(_poll_delay(grant, limits, timeout, deadline, clock))
@@ -94,7 +103,7 @@ async def aacquire_and_wait(
     import anyio  # here, not at import: a sync program never loads it
 
     attempt = 0
-    deadline = None if timeout is None else clock() + timeout
+    deadline = _deadline(timeout, clock)
     grant = await store.aacquire(scope, limits, tokens=tokens, attempt=attempt)
     while not grant.admitted:
         await sleep(_poll_delay(grant, limits, timeout, deadline, clock))
