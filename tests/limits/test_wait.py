@@ -7,6 +7,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tokenclient import InvalidRequestError
 from tokenclient.limits import (
     Grant,
     Limits,
@@ -154,3 +155,12 @@ def test_without_a_timeout_polling_goes_on(store: LimitsStore, scope: str) -> No
     assert grant.admitted
     assert sum(clock.sleeps[:200]) > 5.0
     store.release(scope, LIMITS, grant)
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), True, "5"])
+def test_a_bad_timeout_is_refused_before_polling(
+    store: LimitsStore, scope: str, bad: object
+) -> None:
+    with pytest.raises(InvalidRequestError, match=r"^timeout: expected seconds >= 0 or None"):
+        acquire_and_wait(store, scope, LIMITS, timeout=bad)  # type: ignore[arg-type]  # on purpose
+    assert store.acquire(scope, LIMITS).admitted  # nothing was taken
