@@ -20,7 +20,7 @@ import pytest
 
 from tokenclient import APITimeoutError, AsyncTokenClient, TokenClient
 from tokenclient._deadline import ATTEMPT_DEADLINE, time_left
-from tokenclient._deadline_pool import bound_by_attempt_deadline
+from tokenclient._deadline_pool import _Backend, bound_by_attempt_deadline
 
 KEY = "sk-deadline"
 
@@ -85,13 +85,7 @@ def backend_of(transport: object) -> object:
 
 def wrapped(recorder: Recorder) -> httpcore.NetworkBackend:
     """``recorder`` behind the deadline backend, as tokenclient's own pool has it."""
-    client = httpx.Client()
-    assert bound_by_attempt_deadline(client)
-    backend = backend_of(client._transport)
-    assert isinstance(backend, httpcore.NetworkBackend)
-    backend._inner = recorder  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
-    client.close()
-    return backend
+    return _Backend(recorder)
 
 
 def every_wait(backend: httpcore.NetworkBackend) -> None:

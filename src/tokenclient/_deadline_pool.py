@@ -119,15 +119,16 @@ def bound_by_attempt_deadline(client: httpx.Client) -> bool:
     """
     transports: list[object] = [client._transport]  # pyright: ignore[reportPrivateUsage]
     transports += client._mounts.values()  # pyright: ignore[reportPrivateUsage]
-    pools: list[object] = []
+    found: list[tuple[object, httpcore.NetworkBackend]] = []
     for transport in transports:
         if transport is None:
             continue  # a mount that turns proxies off for some URLs
         pool: object = getattr(transport, "_pool", None)
-        if not isinstance(getattr(pool, "_network_backend", None), httpcore.NetworkBackend):
-            return False
-        pools.append(pool)
-    for pool in pools:
-        backend: httpcore.NetworkBackend = getattr(pool, "_network_backend")  # noqa: B009
+        backend: object = getattr(pool, "_network_backend", None)
+        if not isinstance(backend, httpcore.NetworkBackend):
+            return False  # all or nothing
+        found.append((pool, backend))
+    for pool, backend in found:
+        # httpcore's own field, checked above; the pools are typed as plain objects here.
         pool._network_backend = _Backend(backend)  # type: ignore[attr-defined]
     return True

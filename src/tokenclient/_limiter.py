@@ -54,7 +54,13 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 import httpx
 
 from ._async import sleep as _sleep
-from ._core.limits import Limits, estimate_request_tokens, tightens, total_tokens_in
+from ._core.limits import (
+    Limits,
+    estimate_request_tokens,
+    shared_slot_timeout,
+    tightens,
+    total_tokens_in,
+)
 from ._core.ratelimit import NEVER, TokenBucket
 from ._core.response_headers import parse_rate_limit
 from ._exceptions import InvalidRequestError, LimitsStoreError
@@ -90,14 +96,6 @@ def _check_pause(seconds: object) -> float:
 def _left(timeout: float | None, began: float, clock: Callable[[], float]) -> float | None:
     """What is left of ``timeout`` (``None``: no limit), counted from ``began`` on ``clock``."""
     return None if timeout is None else max(0.0, timeout - (clock() - began))
-
-
-def _shared_slot_timeout(timeout: float | None, limits: Limits) -> TimeoutError:
-    return TimeoutError(
-        f"waited {timeout:g} s for a slot of the shared limits (limits_store, "
-        f"max_concurrency={limits.max_concurrency}): every slot is held by requests or open "
-        "streams of the other clients and processes of the scope"
-    )
 
 
 def _slot_timeout(timeout: float | None, max_concurrency: int | None) -> TimeoutError:
@@ -311,8 +309,9 @@ class Limiter(_LimiterBase[FifoSemaphore]):
                 left = _left(slot_timeout, began, self._clock)
                 try:
                     lease = self.shared.take(tokens, self._sleep, left, self._clock)
-                except TimeoutError:
-                    raise _shared_slot_timeout(slot_timeout, self.shared.limits) from None
+                except TimeoutError:  # say what the caller waited in all, not what was left
+                    assert slot_timeout is not None  # no timeout, no TimeoutError
+                    raise shared_slot_timeout(slot_timeout, self.shared.limits) from None
             elif self._paced():
                 self._wait_for_start()
         except BaseException:
@@ -436,8 +435,9 @@ class AsyncLimiter(_LimiterBase["_AnyioSemaphore"]):
                 left = _left(slot_timeout, began, self._clock)
                 try:
                     lease = await self.shared.atake(tokens, self._sleep, left, self._clock)
-                except TimeoutError:
-                    raise _shared_slot_timeout(slot_timeout, self.shared.limits) from None
+                except TimeoutError:  # say what the caller waited in all, not what was left
+                    assert slot_timeout is not None  # no timeout, no TimeoutError
+                    raise shared_slot_timeout(slot_timeout, self.shared.limits) from None
             elif self._paced():
                 await self._wait_for_start()
         except BaseException:

@@ -52,6 +52,7 @@ __all__ = [
     "gcra_tighten",
     "recheck",
     "scope_for",
+    "shared_slot_timeout",
     "tighten",
     "tightens",
     "total_tokens_in",
@@ -447,6 +448,15 @@ def tightens(limits: Limits, *, remaining: int, reset_seconds: float) -> bool:
     if rpm is None:
         return False
     return remaining < _burst(rpm) + reset_seconds / _interval(rpm)
+
+
+def shared_slot_timeout(timeout: float, limits: Limits) -> TimeoutError:
+    """The error of a wait for a slot of shared limits that passed its ``timeout``."""
+    return TimeoutError(
+        f"waited {timeout:g} s for a slot of the shared limits (limits_store, "
+        f"max_concurrency={limits.max_concurrency}): every slot is held by requests or open "
+        "streams of the other clients and processes of the scope"
+    )
 
 
 def check_seconds(name: str, value: object) -> float:

@@ -10,8 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from .._async import sleep as _sleep
-from .._core.limits import Limits
-from .._exceptions import InvalidRequestError
+from .._core.limits import Limits, check_seconds, shared_slot_timeout
 from ._base import Grant, LimitsStore
 
 __all__ = ["aacquire_and_wait", "acquire_and_wait"]
@@ -31,20 +30,13 @@ def _poll_delay(
         return grant.wait
     left = deadline - clock()
     if left <= 0:
-        raise TimeoutError(
-            f"waited {timeout:g} s for a slot of the shared limits (limits_store, "
-            f"max_concurrency={limits.max_concurrency}): every slot is held by requests or "
-            "open streams of the other clients and processes of the scope"
-        )
+        assert timeout is not None  # a deadline comes from a timeout
+        raise shared_slot_timeout(timeout, limits)
     return min(grant.wait, left)
 
 
 def _deadline(timeout: float | None, clock: Callable[[], float]) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
-        raise InvalidRequestError(f"timeout: expected seconds >= 0 or None, got {timeout!r}")
-    return clock() + timeout
+    return None if timeout is None else clock() + check_seconds("timeout", timeout)
 
 
 def acquire_and_wait(
